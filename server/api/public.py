@@ -1,0 +1,130 @@
+"""Public and device routes (DESIGN §4): sites, snapshots, the calendar, issuing, check-in, ticket status."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import partial
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+
+from server.api import guards
+from server.api.schemas import CheckIn, IssueTicket
+from server.calendar import openings
+from server.projection import is_open_now, opening_view, service_lines
+from server.queue import errors
+from server.queue.models import Channel
+from server.runtime import Runtime
+
+CALENDAR_MAX_DAYS = 400
+
+public_get = partial(get, guards=guards.PUBLIC)
+public_post = partial(post, guards=guards.PUBLIC)
+
+
+def runtime(request: Request[Any, Any, Any]) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+@public_get("/sites", summary="Sites with today's opening and per-service waits")
+async def list_sites(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    rt = runtime(request)
+    out = []
+    for site in rt.config.sites:
+        opening = rt.store.opening(site.id)
+        raw = await rt.store.raw_state(site.id, opening)
+        lines = service_lines(rt.config, site, opening, raw)
+        services = []
+        for line in lines:
+            svc = rt.config.service(line["id"])
+            assert svc is not None
+            services.append(
+                {"id": svc.id, "name": svc.name, "name_en": svc.name_en, "names": dict(svc.names),
+                 "prefix": svc.prefix, **{k: v for k, v in line.items() if k != "id"}}
+            )  # fmt: skip
+        out.append(
+            {
+                "id": site.id,
+                "name": site.name,
+                "name_en": site.name_en,
+                "kind": site.kind,
+                "address": site.address,
+                "open_now": is_open_now(opening, rt.clock.now()),
+                "today": opening_view(opening),
+                "services": services,
+            }
+        )
+    return out
+
+
+@public_get("/sites/{site:str}/state", summary="The public snapshot of a site")
+async def site_state(request: Request[Any, Any, Any], site: FromPath[str]) -> dict[str, Any]:
+    return await runtime(request).state(site, staff=runtime(request).is_staff(request))
+
+
+@public_get("/calendar", summary="Resolved openings of a site between two dates")
+async def calendar(
+    request: Request[Any, Any, Any],
+    site: FromQuery[str],
+    start: Annotated[date | None, Parameter(query="from")] = None,
+    end: Annotated[date | None, Parameter(query="to")] = None,
+) -> list[dict[str, Any]]:
+    rt = runtime(request)
+    rt.store.site(site)
+    first = start or rt.store.business_date()
+    last = end or first + timedelta(days=30)
+    if last < first:
+        raise errors.ValidationFailed("'to' is before 'from'")
+    if (last - first).days >= CALENDAR_MAX_DAYS:
+        raise errors.ValidationFailed(f"ask for at most {CALENDAR_MAX_DAYS} days at a time")
+    return [opening_view(o) for o in openings(rt.config, site, first, last)]
+
+
+@public_post("/sites/{site:str}/tickets", summary="Issue a ticket", status_code=201)
+async def issue_ticket(
+    request: Request[Any, Any, Any], site: FromPath[str], data: JSONBody[IssueTicket]
+) -> Response[dict[str, Any]]:
+    rt = runtime(request)
+    rt.store.site(site)
+    issued = await rt.store.issue(
+        site,
+        data.service,
+        channel=Channel.WALK_IN,
+        priority=data.priority,
+        lang=data.lang,
+        idempotency_key=data.idempotency_key,
+    )
+    t = issued.ticket
+    raw = await rt.store.raw_state(site)
+    public = rt.public_ticket(t, issued.waiting_ahead, raw)
+    body = {
+        **rt.staff_ticket(t),
+        "site": site,
+        "position": public["position"],
+        "waiting_ahead": public["waiting_ahead"],
+        "estimated_wait_min": public["estimated_wait_min"],
+        "token": t["token"],
+        "status_url": rt.status_url(t["token"]),
+        "print_job": None,
+    }
+    body.pop("operator", None)
+    return Response(body, status_code=201 if issued.created else 200)
+
+
+@public_post("/sites/{site:str}/checkins", summary="Check in a reservation", status_code=201)
+async def check_in(request: Request[Any, Any, Any], site: FromPath[str], data: JSONBody[CheckIn]) -> dict[str, Any]:
+    rt = runtime(request)
+    rt.store.site(site)
+    raise errors.DomainError(
+        f"no reservation {data.code.upper()} at this site", code="reservation_not_found", status_code=404
+    )
+
+
+@public_get("/tickets/by-token/{token:str}", summary="A visitor's ticket status")
+async def ticket_by_token(request: Request[Any, Any, Any], token: FromPath[str]) -> dict[str, Any]:
+    return await runtime(request).ticket_status(token)
+
+
+ROUTES = [list_sites, site_state, calendar, issue_ticket, check_in, ticket_by_token]

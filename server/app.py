@@ -1,0 +1,102 @@
+"""The application factory and its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from redis.exceptions import RedisError
+
+from server import health, ws
+from server.api import errors, public, staff
+from server.clock import Clock
+from server.config import Config, load_config
+from server.runtime import Runtime
+from server.settings import Settings
+
+log = logging.getLogger("madoguchi")
+
+DAY_CLOSE_INTERVAL_S = 60.0
+
+
+class PersistenceError(RuntimeError):
+    """The external Redis keeps no append-only file and strict persistence was asked for."""
+
+
+async def check_persistence(rt: Runtime) -> None:
+    """Warn loudly (or refuse, when strict) when the store would lose acknowledged tickets on a crash."""
+    try:
+        conf = await rt.redis.config_get("appendonly")
+        fsync = (await rt.redis.config_get("appendfsync")).get("appendfsync")
+    except RedisError as exc:
+        log.warning("could not read the store's persistence settings (%s); make sure AOF is on", exc)
+        return
+    if conf.get("appendonly") != "yes":
+        msg = (
+            "the Redis/Valkey server at MADOGUCHI_REDIS_URL has appendonly=no: a crash or restart of it "
+            "loses issued tickets. Turn on AOF (appendonly yes, appendfsync always)."
+        )
+        if rt.settings.strict_persistence:
+            raise PersistenceError(msg)
+        log.warning("WARNING: %s", msg)
+    elif fsync != "always":
+        log.warning("the store fsyncs its AOF %s, not always: a crash may lose the last second of tickets", fsync)
+
+
+async def _close_past_days(rt: Runtime) -> None:
+    while True:
+        try:
+            for site, day, n in await rt.store.close_past_days():
+                log.info("closed business date %s of %s: %d tickets unserved", day, site, n)
+        except Exception as exc:  # the next round retries; the reason is logged once per round
+            log.warning("day close of past dates failed: %s", exc)
+        await asyncio.sleep(DAY_CLOSE_INTERVAL_S)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    redis_url: str,
+    config: Config | None = None,
+    clock: Clock | None = None,
+    embedded: bool = False,
+) -> Litestar:
+    """Build the app. ``redis_url`` is the store to use (the CLI starts the embedded one when needed)."""
+    config = config or load_config(settings.config_path)
+    clock = clock or Clock(config.timezone, settings.clock_start)
+    rt = Runtime(settings=settings, config=config, clock=clock, redis_url=redis_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if not embedded:
+            await check_persistence(rt)
+        await rt.start()
+        closer = asyncio.create_task(_close_past_days(rt), name="day-close")
+        try:
+            yield
+        finally:
+            closer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await closer
+            await rt.stop()
+
+    api = Router(path="/api/v1", route_handlers=[*public.ROUTES, *staff.ROUTES])
+    return Litestar(
+        route_handlers=[*health.ROUTES, api, ws.site_socket, ws.ticket_socket],
+        exception_handlers=errors.HANDLERS,
+        lifespan=[lifespan],
+        state=State({"runtime": rt}),
+        openapi_config=OpenAPIConfig(title="madoguchi", version="0.1.0", path="/schema"),
+        logging_config=LoggingConfig(
+            root={"level": "INFO", "handlers": ["queue_listener"]},
+            loggers={"madoguchi": {"level": "INFO", "propagate": True}},
+            log_exceptions="debug",
+        ),
+    )

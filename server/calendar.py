@@ -1,0 +1,312 @@
+"""The calendar: whether a site is open on a date, when, with which services and counters.
+
+Pure functions of a `Config` and plain dates (no I/O, no Redis, no Litestar), so the kiosk,
+the phone reservations, the reports and the tests all agree on one answer.
+
+Precedence for one (site, date), first match wins:
+
+1. a `[[closures]]` entry for the site and date: closed ("closure"). Closures are how the city
+   cancels a day at short notice, so they win over Sunday openings and outreach events too;
+2. an outreach site: open only while one of its events runs ("outreach"), else closed
+   ("no_event");
+3. a Sunday opening of the site on that date ("sunday"). It wins over a national holiday or the
+   year-end closure falling on the same day: the city designated that day expressly (contract
+   §8: "5.6.の規定にかかわらず");
+4. the year-end closure 12/29-1/3 ("year_end"), a national holiday ("holiday"), Saturday or
+   Sunday ("weekend"): closed; checked in that order so the most specific reason is shown;
+5. otherwise a normal business day ("weekday") with the site's hours and services.
+"""
+
+import datetime as dt
+import functools
+import zoneinfo
+from typing import Literal
+
+import holidays
+import msgspec
+
+from server.config import Config, Hours, OutreachEvent, Site, SundayOpening, parse_hhmm
+
+OpeningKind = Literal["weekday", "sunday", "outreach", "closed"]
+ClosedReason = Literal["weekend", "holiday", "year_end", "closure", "no_event"]
+
+LOOKAHEAD_DAYS = 400
+"""How far `next_opening` searches: over a year, so a yearly outreach venue is still found."""
+
+
+class Opening(msgspec.Struct, frozen=True, kw_only=True):
+    """What a site offers on one business date (開庁): closed, or hours, services and counters."""
+
+    site: str
+    date: dt.date
+    kind: OpeningKind
+    opens_at: dt.time | None
+    closes_at: dt.time | None
+    last_ticket_at: dt.time | None
+    services: tuple[str, ...]  # service ids offered (empty when closed)
+    counters: tuple[str, ...]  # counter ids set up that day (empty when closed)
+    reason: ClosedReason | None = None  # why it is closed; None when open
+    # For people: the holiday's name ("勤労感謝の日"), the closure's reason, the note of the
+    # Sunday opening or outreach event.
+    note: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the site opens at all that day."""
+        return self.kind != "closed"
+
+
+def resolve_opening(config: Config, site_id: str, day: dt.date) -> Opening:
+    """The opening of `site_id` on `day`, by the precedence in the module docstring.
+
+    Raises KeyError for a site id the config does not have.
+    """
+    site = _site(config, site_id)
+    closure = _closure_reason(config, site_id, day)
+    if closure is not None:
+        return _closed(site_id, day, "closure", closure or None)
+    if site.kind == "outreach":
+        return _outreach_day(config, site, day)
+    sunday = _sunday_opening(config, site_id, day)
+    if sunday is not None:
+        return _sunday_day(config, site, sunday, day)
+    reason, note = _closed_reason(config, day)
+    if reason is not None:
+        return _closed(site_id, day, reason, note)
+    return _weekday(config, site, day)
+
+
+def openings(config: Config, site_id: str, start: dt.date, end: dt.date) -> list[Opening]:
+    """One opening per date from `start` to `end`, both included; [] when `end` < `start`."""
+    return [resolve_opening(config, site_id, day) for day in _dates(start, end)]
+
+
+def next_opening(config: Config, site_id: str, after: dt.datetime) -> Opening | None:
+    """The first opening that still has time left after `after`: later the same day, or a future day.
+
+    An aware `after` is converted to the config's time zone; a naive one is read as local time
+    there. Returns None when nothing opens within `LOOKAHEAD_DAYS` days.
+    """
+    local = after.astimezone(zoneinfo.ZoneInfo(config.timezone)) if after.tzinfo else after
+    for offset in range(LOOKAHEAD_DAYS + 1):
+        opening = resolve_opening(config, site_id, local.date() + dt.timedelta(days=offset))
+        if opening.closes_at is not None and (offset > 0 or opening.closes_at > local.time()):
+            return opening
+    return None
+
+
+def is_open_at(opening: Opening, at: dt.time) -> bool:
+    """Whether the doors are open at `at`: from opening time until (not including) closing time."""
+    if opening.opens_at is None or opening.closes_at is None:
+        return False
+    return opening.opens_at <= _naive(at) < opening.closes_at
+
+
+def can_issue_at(opening: Opening, at: dt.time) -> bool:
+    """Whether a ticket may be issued at `at`.
+
+    From opening time up to and including the last-ticket minute: "最終受付16:30" means a visitor
+    who arrives at 16:30 is still served, so 16:30:59 is accepted and 16:31 is not.
+    """
+    if opening.opens_at is None or opening.last_ticket_at is None:
+        return False
+    minute = _naive(at).replace(second=0, microsecond=0)
+    return opening.opens_at <= _naive(at) and minute <= opening.last_ticket_at
+
+
+def business_date(now: dt.datetime, tz: str = "Asia/Tokyo") -> dt.date:
+    """The date at the counters: a server running in UTC must not switch days at 09:00 JST.
+
+    A naive `now` is taken to be local time in `tz` already.
+    """
+    if now.tzinfo is None:
+        return now.date()
+    return now.astimezone(zoneinfo.ZoneInfo(tz)).date()
+
+
+def fiscal_year(day: dt.date) -> int:
+    """The Japanese fiscal year (年度, April to March) `day` belongs to: 2027-03-31 -> 2026."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """First and last day of fiscal year `year`: 2026 -> (2026-04-01, 2027-03-31)."""
+    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+
+
+_ERAS: tuple[tuple[dt.date, str], ...] = (
+    (dt.date(2019, 5, 1), "令和"),
+    (dt.date(1989, 1, 8), "平成"),
+    (dt.date(1926, 12, 25), "昭和"),
+)
+
+
+def wareki(day: dt.date) -> str:
+    """The date in the Japanese calendar (和暦) that city documents use: "令和8年11月24日".
+
+    The first year of an era is written 元年 ("令和元年5月1日"). Raises ValueError before 昭和.
+    """
+    era, year = _era_year(day)
+    return f"{era}{_era_year_text(year)}年{day.month}月{day.day}日"
+
+
+def wareki_fiscal_year(year: int) -> str:
+    """A fiscal year as written on annual reports: 2026 -> "令和8年度".
+
+    A fiscal year is named after the era in force at its end when that era had begun by then
+    (2019 -> "令和元年度", as the government wrote it), else after the era at its start.
+    """
+    start, era = _era_at(dt.date(year + 1, 3, 31))
+    if year < start.year:
+        start, era = _era_at(dt.date(year, 4, 1))
+    era_year = year - start.year + 1
+    return f"{era}{_era_year_text(era_year)}年度"
+
+
+def holiday_name(day: dt.date, country: str = "JP") -> str | None:
+    """The national holiday's name on `day` ("勤労感謝の日", "振替休日"), or None."""
+    return _holidays(country, day.year).get(day)
+
+
+def active_counters(site: Site, day: dt.date) -> tuple[str, ...]:
+    """Ids of the site's counters set up on `day` (City Hall: 3 in Apr–Oct, 6 in Nov–Mar)."""
+    return tuple(counter.id for counter in site.counters if counter.active_on(day))
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _site(config: Config, site_id: str) -> Site:
+    site = config.site(site_id)
+    if site is None:
+        raise KeyError(site_id)
+    return site
+
+
+def _dates(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+def _naive(at: dt.time) -> dt.time:
+    return at.replace(tzinfo=None)
+
+
+@functools.lru_cache(maxsize=64)
+def _holidays(country: str, year: int) -> "holidays.HolidayBase":
+    """One year's holidays, built once: the package computes them on construction."""
+    return holidays.country_holidays(country, years=year, language="ja" if country == "JP" else None)
+
+
+def _closure_reason(config: Config, site_id: str, day: dt.date) -> str | None:
+    """The closure's reason ("" when it gives none) if the site is closed that day, else None."""
+    for closure in config.closures:
+        if closure.date == day and (not closure.sites or site_id in closure.sites):
+            return closure.reason
+    return None
+
+
+def _closed_reason(config: Config, day: dt.date) -> tuple[ClosedReason | None, str | None]:
+    if config.year_end.contains(day):
+        return "year_end", "年末年始"
+    name = holiday_name(day, config.holiday_country)
+    if name is not None:
+        return "holiday", name
+    if day.weekday() >= 5:
+        return "weekend", None
+    return None, None
+
+
+def _sunday_opening(config: Config, site_id: str, day: dt.date) -> SundayOpening | None:
+    return next((o for o in config.sunday_openings if o.site == site_id and o.date == day), None)
+
+
+def _outreach_event(config: Config, site_id: str, day: dt.date) -> OutreachEvent | None:
+    return next((e for e in config.outreach_events if e.site == site_id and e.covers(day)), None)
+
+
+def _closed(site_id: str, day: dt.date, reason: ClosedReason, note: str | None = None) -> Opening:
+    return Opening(
+        site=site_id,
+        date=day,
+        kind="closed",
+        opens_at=None,
+        closes_at=None,
+        last_ticket_at=None,
+        services=(),
+        counters=(),
+        reason=reason,
+        note=note,
+    )
+
+
+def _last_ticket(config: Config, closes_at: dt.time, last_ticket_at: str | None) -> dt.time:
+    """The configured last-ticket time, or as long before closing as on a weekday."""
+    if last_ticket_at is not None:
+        return parse_hhmm(last_ticket_at)
+    closing = dt.datetime.combine(dt.date.min, closes_at)
+    return (closing - config.hours.last_ticket_margin()).time()
+
+
+def _weekday(config: Config, site: Site, day: dt.date) -> Opening:
+    hours: Hours = config.site_hours(site)
+    return Opening(
+        site=site.id,
+        date=day,
+        kind="weekday",
+        opens_at=parse_hhmm(hours.opens_at),
+        closes_at=parse_hhmm(hours.closes_at),
+        last_ticket_at=parse_hhmm(hours.last_ticket_at),
+        services=site.services,
+        counters=active_counters(site, day),
+    )
+
+
+def _sunday_day(config: Config, site: Site, sunday: SundayOpening, day: dt.date) -> Opening:
+    """A Sunday opening; its counters default to those set up that day (§8: staffed as a weekday)."""
+    closes_at = parse_hhmm(sunday.closes_at)
+    return Opening(
+        site=site.id,
+        date=day,
+        kind="sunday",
+        opens_at=parse_hhmm(sunday.opens_at),
+        closes_at=closes_at,
+        last_ticket_at=_last_ticket(config, closes_at, sunday.last_ticket_at),
+        services=sunday.services,
+        counters=sunday.counters or active_counters(site, day),
+        note=sunday.note or None,
+    )
+
+
+def _outreach_day(config: Config, site: Site, day: dt.date) -> Opening:
+    event = _outreach_event(config, site.id, day)
+    if event is None:
+        return _closed(site.id, day, "no_event")
+    closes_at = parse_hhmm(event.closes_at)
+    return Opening(
+        site=site.id,
+        date=day,
+        kind="outreach",
+        opens_at=parse_hhmm(event.opens_at),
+        closes_at=closes_at,
+        last_ticket_at=_last_ticket(config, closes_at, event.last_ticket_at),
+        services=event.services or site.services,
+        counters=event.counters or active_counters(site, day),
+        note=event.note or None,
+    )
+
+
+def _era_at(day: dt.date) -> tuple[dt.date, str]:
+    """The first day and the name of the era in force on `day`."""
+    for start, era in _ERAS:
+        if day >= start:
+            return start, era
+    raise ValueError(f"{day} is before the 昭和 era")
+
+
+def _era_year(day: dt.date) -> tuple[str, int]:
+    start, era = _era_at(day)
+    return era, day.year - start.year + 1
+
+
+def _era_year_text(year: int) -> str:
+    return "元" if year == 1 else str(year)

@@ -1,0 +1,172 @@
+"""Fan-out: each server process reads the site event streams and hands every event to its websocket clients.
+
+One reader task per site blocks on XREAD from the last id it saw. When Redis goes away the reader marks
+the process not ready, retries with capped backoff for as long as it takes, and resumes from the same id
+when Redis is back (the stream survives a restart through AOF), so clients see every event in order
+without reconnecting. Each event is decoded and projected once per process, not once per client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from server.config import Config
+from server.projection import project_event
+from server.queue.keys import SiteKeys
+
+log = logging.getLogger("madoguchi.fanout")
+
+QUEUE_LIMIT = 2000
+"""Events a slow client may fall behind before it is told to resync."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One event, encoded once for each audience."""
+
+    seq: int
+    staff: str
+    public: str
+
+
+RESYNC = Frame(seq=-1, staff="", public="")
+"""Put on a client's queue when it fell too far behind or the store lost its history."""
+
+
+@dataclass(eq=False)
+class Subscriber:
+    site: str
+    staff: bool
+    queue: asyncio.Queue[Frame] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    device: str | None = None
+    session: str | None = None
+
+    def push(self, frame: Frame) -> None:
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            # Too far behind: drop what is queued and ask it to resync from its last seq.
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(RESYNC)
+
+
+class Hub:
+    def __init__(self, redis_factory: Callable[[], Redis], config: Config, block_ms: int = 5000) -> None:
+        self._redis_factory = redis_factory
+        self.config = config
+        self.block_ms = block_ms
+        self.subscribers: dict[str, set[Subscriber]] = {s.id: set() for s in config.sites}
+        self.last_seq: dict[str, int] = {}
+        self._ready: dict[str, bool] = {s.id: False for s in config.sites}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._decoder = msgspec.json.Decoder()
+        self._encoder = msgspec.json.Encoder()
+        self.events_seen = 0
+
+    @property
+    def ready(self) -> bool:
+        return all(self._ready.values()) and bool(self._tasks)
+
+    def subscribe(self, site: str, *, staff: bool, device: str | None = None, session: str | None = None) -> Subscriber:
+        sub = Subscriber(site=site, staff=staff, device=device, session=session)
+        self.subscribers[site].add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        self.subscribers[sub.site].discard(sub)
+
+    def connections(self) -> int:
+        return sum(len(s) for s in self.subscribers.values())
+
+    async def start(self) -> None:
+        """Start one reader per site, each from the site's current seq.
+
+        The starting point is read here, before the server takes requests, so no event written after
+        start-up can fall before a reader's first id; if Redis is down the reader finds it later.
+        """
+        redis = self._redis_factory()
+        try:
+            for site in self.config.sites:
+                try:
+                    self.last_seq[site.id] = int(await redis.get(SiteKeys(site.id).seq) or 0)
+                except (RedisError, OSError) as exc:
+                    log.warning("site %s: event stream unreachable at start (%s)", site.id, exc)
+        finally:
+            await redis.aclose()
+        for site in self.config.sites:
+            self._tasks.append(asyncio.create_task(self._read(site.id), name=f"fanout:{site.id}"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    def _dispatch(self, site: str, seq: int, data: str | bytes) -> None:
+        event = self._decoder.decode(data)
+        staff, public = project_event(event, self.config)
+        frame = Frame(seq, self._encoder.encode(staff).decode(), self._encoder.encode(public).decode())
+        self.last_seq[site] = seq
+        self.events_seen += 1
+        for sub in tuple(self.subscribers[site]):
+            sub.push(frame)
+
+    def _resync_all(self, site: str) -> None:
+        for sub in tuple(self.subscribers[site]):
+            sub.push(RESYNC)
+
+    async def _read(self, site: str) -> None:
+        keys = SiteKeys(site)
+        redis: Redis | None = None
+        delay = 0.05
+        last_id: str | None = f"{self.last_seq[site]}-0" if site in self.last_seq else None
+        while True:
+            try:
+                if redis is None:
+                    redis = self._redis_factory()
+                current = int(await redis.get(keys.seq) or 0)
+                if last_id is None:
+                    last_id = f"{current}-0" if current else "0-0"
+                elif current < self.last_seq.get(site, 0):
+                    # The store came back without our history (no persistence): start over and tell clients.
+                    log.error("site %s: event seq went back from %s to %s; clients resync",
+                              site, self.last_seq.get(site), current)  # fmt: skip
+                    last_id = f"{current}-0" if current else "0-0"
+                    self.last_seq[site] = current
+                    self._resync_all(site)
+                self._ready[site] = True
+                delay = 0.05
+                while True:
+                    reply: Any = await redis.xread({keys.events: last_id}, count=500, block=self.block_ms)
+                    for _stream, entries in reply or ():
+                        for entry_id, fields in entries:
+                            eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+                            data = fields.get("e") or fields.get(b"e")
+                            last_id = eid
+                            self._dispatch(site, int(eid.split("-", 1)[0]), data)
+            except asyncio.CancelledError:
+                if redis is not None:
+                    await redis.aclose()
+                raise
+            except (RedisError, OSError) as exc:
+                if self._ready[site]:
+                    log.warning("site %s: event stream unreachable (%s); retrying", site, exc)
+                self._ready[site] = False
+                if redis is not None:
+                    with contextlib.suppress(Exception):
+                        await redis.aclose()
+                    redis = None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)

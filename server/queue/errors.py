@@ -1,0 +1,82 @@
+"""Domain errors. Each carries the machine-readable ``code`` of DESIGN §4 and the HTTP status it maps to.
+
+One handler in ``server.api.errors`` turns every ``DomainError`` into ``{"code", "detail"}``; nothing else
+decides status codes for domain failures.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request the domain refuses. It changed nothing."""
+
+    code: str = "domain_error"
+    status_code: int = 409
+
+    def __init__(self, detail: str, *, code: str | None = None, status_code: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status_code = 409
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status_code = 404
+
+
+class UnknownSite(DomainError):
+    code = "unknown_site"
+    status_code = 404
+
+
+class UnknownService(DomainError):
+    code = "unknown_service"
+    status_code = 404
+
+
+class UnknownCounter(DomainError):
+    code = "unknown_counter"
+    status_code = 404
+
+
+class SiteClosed(DomainError):
+    code = "site_closed"
+    status_code = 409
+
+
+class ServiceUnavailable(DomainError):
+    code = "service_unavailable"
+    status_code = 409
+
+
+class NoWaitingTicket(DomainError):
+    code = "no_waiting_ticket"
+    status_code = 404
+
+
+class CounterNotOpen(DomainError):
+    code = "counter_not_open"
+    status_code = 409
+
+
+class CounterBusy(DomainError):
+    code = "counter_busy"
+    status_code = 409
+
+
+class ValidationFailed(DomainError):
+    code = "validation_error"
+    status_code = 400
+
+
+class StoreUnavailable(DomainError):
+    code = "store_unavailable"
+    status_code = 503

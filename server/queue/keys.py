@@ -1,0 +1,98 @@
+"""Every Redis key name, built in one place.
+
+All keys of one site carry the hash tag ``{site}`` so each Lua script touches a single cluster slot.
+The only key outside a site is the visitor-token index, written before the issuing script runs.
+Scripts receive the names (or prefixes) they need from here; they never spell a key themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROOT = "mdg"
+
+
+def token_key(token: str) -> str:
+    """Visitor token -> ``site\\tticket id`` (the status page knows only the token)."""
+    return f"{ROOT}:tok:{token}"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteKeys:
+    site: str
+
+    @property
+    def base(self) -> str:
+        return f"{ROOT}:{{{self.site}}}"
+
+    @property
+    def seq(self) -> str:
+        """Event sequence: INCR once per event; the stream entry id is ``<seq>-0``."""
+        return f"{self.base}:seq"
+
+    @property
+    def events(self) -> str:
+        return f"{self.base}:events"
+
+    @property
+    def order(self) -> str:
+        """Site-wide issue order, the first-come-first-served score of every waiting line."""
+        return f"{self.base}:order"
+
+    @property
+    def ticket_prefix(self) -> str:
+        return f"{self.base}:t:"
+
+    def ticket(self, ticket_id: str) -> str:
+        return self.ticket_prefix + ticket_id
+
+    def number(self, business_date: str, prefix: str) -> str:
+        return f"{self.base}:num:{business_date}:{prefix}"
+
+    def day(self, business_date: str) -> str:
+        """Ticket ids of a business date, scored by issue order."""
+        return f"{self.base}:day:{business_date}"
+
+    def numbers(self, business_date: str) -> str:
+        """Display number -> ticket id for a business date (call a given number)."""
+        return f"{self.base}:bynum:{business_date}"
+
+    @property
+    def open_days(self) -> str:
+        """Business dates that have tickets and were not closed yet."""
+        return f"{self.base}:days"
+
+    @property
+    def queue_prefix(self) -> str:
+        return f"{self.base}:q:"
+
+    def queue(self, business_date: str, service: str, klass: str) -> str:
+        return f"{self.queue_prefix}{business_date}:{service}:{klass}"
+
+    def idempotency(self, key: str) -> str:
+        return f"{self.base}:idem:{key}"
+
+    @property
+    def counter_prefix(self) -> str:
+        return f"{self.base}:c:"
+
+    def counter(self, counter_id: str) -> str:
+        return self.counter_prefix + counter_id
+
+    @property
+    def calls(self) -> str:
+        """Most recent calls (JSON), newest first, for boards' "last calls"."""
+        return f"{self.base}:calls"
+
+    @property
+    def durations_prefix(self) -> str:
+        return f"{self.base}:dur:"
+
+    def durations(self, business_date: str, service: str) -> str:
+        """Recent service durations in seconds, newest first, for the wait estimate."""
+        return f"{self.durations_prefix}{business_date}:{service}"
+
+    @property
+    def streak(self) -> str:
+        """Reservation/priority calls made in a row while a walk-in waited (call-order ratio)."""
+        return f"{self.base}:streak"

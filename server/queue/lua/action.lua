@@ -1,0 +1,93 @@
+-- Move one ticket by an action of the transition table (server/queue/models.py TRANSITIONS):
+-- recall, start, return, no_show, complete, transfer, cancel. Appends the action's event.
+-- KEYS: 1 seq, 2 events, 3 ticket hash, 4 recent calls
+-- ARGV: 1 action, 2 allowed source statuses (comma list), 3 target status, 4 event type, 5 now ms,
+--       6 now ISO, 7 queue prefix, 8 counter key prefix, 9 stream maxlen, 10 recent calls kept,
+--       11 operator, 12 outcome, 13 note, 14 new service (transfer), 15 durations key prefix,
+--       16 durations kept
+-- Returns: the ticket as JSON; errors not_found, invalid_transition
+local t = hmap(KEYS[3])
+if not t.id then return fail('not_found', 'no such ticket') end
+local action = ARGV[1]
+if not set_of(ARGV[2])[t.status] then
+  return fail('invalid_transition', 'a ' .. t.status .. ' ticket cannot be ' .. action)
+end
+local now = ARGV[5]
+local extra = {}
+local release_counter = false
+
+if action == 'recall' then
+  t.recall_count = tostring(tonumber(t.recall_count or '0') + 1)
+  t.called_at = now
+  redis.call('LPUSH', KEYS[4], cjson.encode({number = t.number, service = t.service, counter = t.counter,
+    counter_label = t.counter_label, called_at = ARGV[6], recall = tonumber(t.recall_count)}))
+  redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[10]) - 1)
+elseif action == 'start' then
+  t.serving_at = now
+elseif action == 'return' then
+  release_counter = true
+  local score = t.order
+  if t.klass == 'resv' then score = t.slot_at end
+  redis.call('ZADD', qkey(ARGV[7], t.business_date, t.service, t.klass), score, t.id)
+elseif action == 'no_show' then
+  release_counter = true
+  t.finished_at = now
+elseif action == 'complete' then
+  release_counter = true
+  t.finished_at = now
+  t.outcome = ARGV[12]
+  t.note = ARGV[13]
+  if t.serving_at then
+    local dkey = ARGV[15] .. t.business_date .. ':' .. t.service
+    redis.call('LPUSH', dkey, (tonumber(now) - tonumber(t.serving_at)) / 1000)
+    redis.call('LTRIM', dkey, 0, tonumber(ARGV[16]) - 1)
+    redis.call('EXPIRE', dkey, 172800)
+  end
+elseif action == 'transfer' then
+  if ARGV[14] == t.service then
+    return fail('invalid_transition', 'the ticket is already for ' .. t.service)
+  end
+  release_counter = true
+  extra.from_service = t.service
+  local transfers = cjson.decode(t.transfers or '[]')
+  transfers[#transfers + 1] = {from = t.service, to = ARGV[14], at = ARGV[6], note = ARGV[13],
+    operator = ARGV[11], counter = t.counter}
+  t.transfers = cjson.encode(transfers)
+  t.service = ARGV[14]
+  -- a transferred ticket keeps its number and issue order, so it keeps its place in the new line
+  local score = t.order
+  if t.klass == 'resv' then score = t.slot_at end
+  redis.call('ZADD', qkey(ARGV[7], t.business_date, t.service, t.klass), score, t.id)
+elseif action == 'cancel' then
+  if t.status == 'waiting' then
+    redis.call('ZREM', qkey(ARGV[7], t.business_date, t.service, t.klass), t.id)
+  else
+    release_counter = true
+  end
+  t.finished_at = now
+end
+
+local left_counter = t.counter
+local left_label = t.counter_label
+if release_counter and t.counter ~= '' then
+  local ck = ARGV[8] .. t.counter
+  if redis.call('HGET', ck, 'ticket') == t.id then redis.call('HSET', ck, 'ticket', '') end
+end
+t.status = ARGV[3]
+if ARGV[11] ~= '' then t.operator = ARGV[11] end
+if t.status == 'waiting' then
+  t.counter = ''
+  t.counter_label = ''
+end
+local flat = {}
+for k, v in pairs(t) do flat[#flat + 1] = k; flat[#flat + 1] = v end
+redis.call('HSET', KEYS[3], unpack(flat))
+local view = ticket_view(t)
+if release_counter then
+  -- boards take the number off the counter it left
+  view.counter = left_counter
+  view.counter_label = left_label
+end
+extra.ticket = view
+emit(KEYS[1], KEYS[2], ARGV[9], ARGV[4], ARGV[6], extra)
+return cjson.encode(t)

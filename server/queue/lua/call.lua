@@ -1,0 +1,88 @@
+-- Call a ticket to a counter: the next one by the call order (server/queue/rules.py choose_next),
+-- or a given number. Appends ticket.called.
+-- KEYS: 1 seq, 2 events, 3 counter hash, 4 streak, 5 recent calls, 6 number index of the date
+-- ARGV: 1 ticket key prefix, 2 queue prefix, 3 business date, 4 now ms, 5 now ISO, 6 ratio,
+--       7 early ms, 8 counter id, 9 counter label, 10 operator, 11 stream maxlen, 12 recent calls kept,
+--       13 mode next|number, 14 number (mode number)
+-- Returns: the called ticket as JSON; errors counter_not_open, counter_busy, no_waiting_ticket,
+--          not_found, invalid_transition
+local c = hmap(KEYS[3])
+if c.status ~= 'open' then return fail('counter_not_open', 'the counter is not open') end
+if c.ticket and c.ticket ~= '' then
+  local held = redis.call('HMGET', ARGV[1] .. c.ticket, 'status', 'number')
+  if held[1] == 'called' or held[1] == 'serving' then
+    return fail('counter_busy', 'the counter already holds ' .. held[2] .. '; finish it first')
+  end
+end
+local services = cjson.decode(c.services or '[]')
+local date = ARGV[3]
+local chosen = nil
+local chosen_key = nil
+
+if ARGV[13] == 'number' then
+  local id = redis.call('HGET', KEYS[6], ARGV[14])
+  if not id then return fail('not_found', 'no ticket ' .. ARGV[14] .. ' today') end
+  local st = redis.call('HMGET', ARGV[1] .. id, 'status', 'service', 'klass')
+  if st[1] ~= 'waiting' then
+    return fail('invalid_transition', 'a ' .. tostring(st[1]) .. ' ticket cannot be call')
+  end
+  chosen = id
+  chosen_key = qkey(ARGV[2], date, st[2], st[3])
+else
+  local now = tonumber(ARGV[4])
+  local best = {}
+  for _, svc in ipairs(services) do
+    -- reservations: earliest slot, ties by issue order
+    local rk = qkey(ARGV[2], date, svc, 'resv')
+    local head = redis.call('ZRANGE', rk, 0, 0, 'WITHSCORES')
+    if #head > 0 then
+      local slot = tonumber(head[2])
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', rk, slot, slot)) do
+        local ord = tonumber(redis.call('HGET', ARGV[1] .. id, 'order'))
+        local b = best.resv
+        if not b or slot < b.slot or (slot == b.slot and ord < b.order) then
+          best.resv = {id = id, key = rk, slot = slot, order = ord}
+        end
+      end
+    end
+    for _, klass in ipairs({'prio', 'walk'}) do
+      local k = qkey(ARGV[2], date, svc, klass)
+      local h = redis.call('ZRANGE', k, 0, 0, 'WITHSCORES')
+      if #h > 0 then
+        local ord = tonumber(h[2])
+        if not best[klass] or ord < best[klass].order then best[klass] = {id = h[1], key = k, order = ord} end
+      end
+    end
+  end
+  local streak = tonumber(redis.call('GET', KEYS[4]) or '0')
+  local due = nil
+  if best.resv and best.resv.slot <= now + tonumber(ARGV[7]) then due = best.resv end
+  local ahead = due or best.prio
+  local pick = nil
+  if ahead and (not best.walk or streak < tonumber(ARGV[6])) then
+    pick = ahead
+    if best.walk then streak = streak + 1 else streak = 0 end
+  elseif best.walk then
+    pick = best.walk
+    streak = 0
+  else
+    pick = best.resv
+    streak = 0
+  end
+  if not pick then return fail('no_waiting_ticket', 'nobody is waiting for the services of this counter') end
+  redis.call('SET', KEYS[4], streak)
+  chosen = pick.id
+  chosen_key = pick.key
+end
+
+local tk = ARGV[1] .. chosen
+redis.call('ZREM', chosen_key, chosen)
+redis.call('HSET', tk, 'status', 'called', 'called_at', ARGV[4], 'counter', ARGV[8],
+  'counter_label', ARGV[9], 'operator', ARGV[10])
+redis.call('HSET', KEYS[3], 'ticket', chosen)
+local t = hmap(tk)
+redis.call('LPUSH', KEYS[5], cjson.encode({number = t.number, service = t.service, counter = ARGV[8],
+  counter_label = ARGV[9], called_at = ARGV[5]}))
+redis.call('LTRIM', KEYS[5], 0, tonumber(ARGV[12]) - 1)
+emit(KEYS[1], KEYS[2], ARGV[11], 'ticket.called', ARGV[5], {ticket = ticket_view(t)})
+return cjson.encode(t)

@@ -1,0 +1,389 @@
+"""The Redis store: the only code that changes queue state.
+
+Every state change is one Lua script (``lua/*.lua``) that mutates the state and appends its event with
+the site's next ``seq`` in the same atomic step. Python here validates against the configuration and
+the calendar, builds key names (``keys.py``) and turns script errors into domain errors.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from typing import Any, cast
+
+import msgspec
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.commands.core import AsyncScript
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from server.calendar import Opening, can_issue_at, next_opening, resolve_opening
+from server.clock import Clock
+from server.config import Config, Counter, Service, Site
+from server.queue import errors
+from server.queue.keys import SiteKeys, token_key
+from server.queue.models import EVENT_OF as EVENTS
+from server.queue.models import Action, Channel, QueueClass, allowed_from, target_of
+
+STREAM_MAXLEN = 20_000
+IDEMPOTENCY_TTL_S = 2 * 24 * 3600
+TOKEN_TTL_S = 3 * 24 * 3600
+DURATIONS_KEPT = 10
+
+_ERRORS: dict[str, type[errors.DomainError]] = {
+    cls.code: cls
+    for cls in (
+        errors.InvalidTransition,
+        errors.NotFound,
+        errors.NoWaitingTicket,
+        errors.CounterNotOpen,
+        errors.CounterBusy,
+    )
+}
+
+
+def _load_scripts() -> dict[str, str]:
+    folder = resources.files("server.queue") / "lua"
+    lib = (folder / "_lib.lua").read_text(encoding="utf-8")
+    out: dict[str, str] = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".lua") and not entry.name.startswith("_"):
+            out[entry.name[:-4]] = lib + "\n" + entry.read_text(encoding="utf-8")
+    return out
+
+
+def iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """A ticket as stored, with how many are ahead of it and whether this call created it."""
+
+    ticket: dict[str, str]
+    waiting_ahead: int
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """What a snapshot is built from, read atomically at ``seq``."""
+
+    seq: int
+    business_date: str
+    waiting: dict[str, dict[str, int]]
+    durations: dict[str, list[float]]
+    counters: list[dict[str, Any]]
+    calls: list[dict[str, Any]]
+
+
+def _as_list(value: Any) -> list[Any]:
+    # Lua's cjson writes an empty table as {}; every list we read may arrive that way.
+    return list(value) if isinstance(value, list) else []
+
+
+class Store:
+    """Queue state of all sites in one Redis (or one Redis Cluster: each site is one hash slot)."""
+
+    def __init__(self, redis: Redis, config: Config, clock: Clock) -> None:
+        self.redis = redis
+        self.config = config
+        self.clock = clock
+        self._scripts: dict[str, AsyncScript] = {
+            name: redis.register_script(src) for name, src in _load_scripts().items()
+        }
+
+    # ---- lookups -----------------------------------------------------------------------------
+
+    def site(self, site_id: str) -> Site:
+        site = self.config.site(site_id)
+        if site is None:
+            raise errors.UnknownSite(f"unknown site {site_id!r}")
+        return site
+
+    def service(self, service_id: str) -> Service:
+        service = self.config.service(service_id)
+        if service is None:
+            raise errors.UnknownService(f"unknown service {service_id!r}")
+        return service
+
+    def counter(self, counter_id: str) -> tuple[Site, Counter]:
+        found = self.config.counter(counter_id)
+        if found is None:
+            raise errors.UnknownCounter(f"unknown counter {counter_id!r}")
+        return found
+
+    def business_date(self) -> date:
+        return self.clock.now().date()
+
+    def opening(self, site_id: str, day: date | None = None) -> Opening:
+        return resolve_opening(self.config, site_id, day or self.business_date())
+
+    def site_of_ticket(self, ticket_id: str) -> str:
+        site_id, sep, rest = ticket_id.partition(".")
+        if not sep or not rest or self.config.site(site_id) is None:
+            raise errors.NotFound("no such ticket")
+        return site_id
+
+    # ---- running scripts ---------------------------------------------------------------------
+
+    async def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        try:
+            return await self._scripts[name](keys=keys, args=args)
+        except ResponseError as exc:
+            code, _, detail = str(exc).partition(" ")
+            cls = _ERRORS.get(code)
+            if cls is None:
+                raise
+            raise cls(detail) from None
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise errors.StoreUnavailable("the queue store cannot be reached; try again in a moment") from exc
+
+    # ---- issuing -----------------------------------------------------------------------------
+
+    def check_can_issue(self, site_id: str, service_id: str) -> tuple[Site, Service, Opening]:
+        """The opening in force now, or why no ticket for ``service_id`` can be issued right now."""
+        site = self.site(site_id)
+        service = self.service(service_id)
+        now = self.clock.now()
+        opening = self.opening(site_id, now.date())
+        if opening.kind == "closed" or not can_issue_at(opening, now.time()):
+            nxt = next_opening(self.config, site_id, now)
+            when = f"; next opening {nxt.date.isoformat()} {nxt.opens_at}" if nxt and nxt.opens_at else ""
+            raise errors.SiteClosed(f"{site.name} is not issuing tickets now{when}")
+        if service_id not in opening.services or not service.queue:
+            raise errors.ServiceUnavailable(f"{service.name} is not offered at {site.name} today")
+        return site, service, opening
+
+    async def issue(
+        self,
+        site_id: str,
+        service_id: str,
+        *,
+        channel: Channel = Channel.WALK_IN,
+        priority: bool = False,
+        lang: str = "ja",
+        idempotency_key: str | None = None,
+        slot_at_ms: int = 0,
+        reservation: str = "",
+    ) -> Issued:
+        """Issue a ticket now. The same ``idempotency_key`` returns the ticket issued the first time."""
+        _, service, _ = self.check_can_issue(site_id, service_id)
+        keys = SiteKeys(site_id)
+        now = self.clock.now()
+        bdate = now.date().isoformat()
+        if channel is Channel.RESERVATION:
+            klass = QueueClass.RESERVATION
+        else:
+            klass = QueueClass.PRIORITY if priority else QueueClass.WALK_IN
+        ticket_id = f"{site_id}.{secrets.token_hex(8)}"
+        token = secrets.token_urlsafe(16)
+        # A key of our own when the client gave none: a retry after a lost reply is then harmless.
+        idem = idempotency_key or f"srv-{secrets.token_hex(12)}"
+        args: list[Any] = [
+            keys.ticket_prefix, ticket_id, service.prefix, self.config.queue.number_digits, service.id,
+            channel.value, int(priority), lang, token, int(now.timestamp() * 1000), iso(now), bdate,
+            klass.value, slot_at_ms, IDEMPOTENCY_TTL_S, STREAM_MAXLEN, keys.queue_prefix, reservation,
+        ]  # fmt: skip
+        script_keys = [
+            keys.seq, keys.events, keys.order, keys.number(bdate, service.prefix), keys.day(bdate),
+            keys.open_days, keys.queue(bdate, service.id, klass.value), keys.numbers(bdate),
+            keys.idempotency(idem),
+        ]  # fmt: skip
+        await self._set_token(token, site_id, ticket_id)
+        try:
+            raw = await self._run("issue", script_keys, args)
+        except errors.StoreUnavailable:
+            raw = await self._run("issue", script_keys, args)
+        created, ticket_json, ahead = raw
+        ticket = cast(dict[str, str], msgspec.json.decode(ticket_json))
+        return Issued(ticket=ticket, waiting_ahead=int(ahead), created=bool(int(created)))
+
+    async def _set_token(self, token: str, site_id: str, ticket_id: str) -> None:
+        try:
+            await self.redis.set(token_key(token), f"{site_id}\t{ticket_id}", ex=TOKEN_TTL_S)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise errors.StoreUnavailable("the queue store cannot be reached; try again in a moment") from exc
+
+    # ---- counters ----------------------------------------------------------------------------
+
+    async def counter_op(
+        self, counter_id: str, op: str, *, services: list[str] | None = None, operator: str = "",
+        reason: str = "",
+    ) -> dict[str, Any]:  # fmt: skip
+        """Open (with the services it serves), pause or close a counter."""
+        site, counter = self.counter(counter_id)
+        if op == "open":
+            if not services:
+                raise errors.ValidationFailed("open a counter with at least one service")
+            opening = self.opening(site.id)
+            for sid in services:
+                self.service(sid)
+                if sid not in site.services and sid not in opening.services:
+                    raise errors.ServiceUnavailable(f"{sid} is not offered at {site.name}")
+        keys = SiteKeys(site.id)
+        args = [
+            op, msgspec.json.encode(services or []).decode(), counter.id, iso(self.clock.now()),
+            STREAM_MAXLEN, keys.ticket_prefix, operator, reason,
+        ]  # fmt: skip
+        raw = await self._run("counter", [keys.seq, keys.events, keys.counter(counter.id)], args)
+        return cast(dict[str, Any], msgspec.json.decode(raw))
+
+    async def call(self, counter_id: str, *, number: str | None = None, operator: str = "") -> dict[str, str]:
+        """Call the next ticket by the call order, or the given ``number``, to ``counter_id``."""
+        site, counter = self.counter(counter_id)
+        keys = SiteKeys(site.id)
+        now = self.clock.now()
+        bdate = now.date().isoformat()
+        q = self.config.queue
+        args: list[Any] = [
+            keys.ticket_prefix, keys.queue_prefix, bdate, int(now.timestamp() * 1000), iso(now),
+            q.reservation_ratio, q.reservation_early_min * 60_000, counter.id, counter.label, operator,
+            STREAM_MAXLEN, q.recent_calls, "number" if number else "next", number or "",
+        ]  # fmt: skip
+        script_keys = [
+            keys.seq, keys.events, keys.counter(counter.id), keys.streak, keys.calls, keys.numbers(bdate),
+        ]  # fmt: skip
+        raw = await self._run("call", script_keys, args)
+        return cast(dict[str, str], msgspec.json.decode(raw))
+
+    # ---- ticket actions ----------------------------------------------------------------------
+
+    async def act(
+        self,
+        ticket_id: str,
+        action: Action,
+        *,
+        operator: str = "",
+        outcome: str = "",
+        note: str = "",
+        service: str = "",
+    ) -> dict[str, str]:
+        """Apply one action of the transition table to a ticket."""
+        site_id = self.site_of_ticket(ticket_id)
+        if action is Action.TRANSFER:
+            site = self.site(site_id)
+            svc = self.service(service)
+            if svc.id not in self.opening(site_id).services or not svc.queue:
+                raise errors.ServiceUnavailable(f"{svc.name} is not offered at {site.name} today")
+        keys = SiteKeys(site_id)
+        now = self.clock.now()
+        args: list[Any] = [
+            action.value, ",".join(s.value for s in allowed_from(action)), target_of(action).value,
+            EVENTS[action], int(now.timestamp() * 1000), iso(now), keys.queue_prefix, keys.counter_prefix,
+            STREAM_MAXLEN, self.config.queue.recent_calls, operator, outcome, note, service,
+            keys.durations_prefix, DURATIONS_KEPT,
+        ]  # fmt: skip
+        raw = await self._run("action", [keys.seq, keys.events, keys.ticket(ticket_id), keys.calls], args)
+        return cast(dict[str, str], msgspec.json.decode(raw))
+
+    # ---- day close ---------------------------------------------------------------------------
+
+    async def close_day(self, site_id: str, business_date: str) -> tuple[bool, int]:
+        """Make every ticket of ``business_date`` still waiting, called or serving ``unserved``."""
+        self.site(site_id)
+        keys = SiteKeys(site_id)
+        now = self.clock.now()
+        args = [
+            keys.ticket_prefix, keys.queue_prefix, keys.counter_prefix, business_date,
+            int(now.timestamp() * 1000), iso(now), STREAM_MAXLEN,
+        ]  # fmt: skip
+        was_open, n = await self._run(
+            "day_close", [keys.seq, keys.events, keys.day(business_date), keys.open_days], args
+        )
+        return bool(int(was_open)), int(n)
+
+    async def open_days(self, site_id: str) -> list[str]:
+        members: Any = await self.redis.smembers(SiteKeys(site_id).open_days)
+        return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+
+    async def close_past_days(self) -> list[tuple[str, str, int]]:
+        """Close every business date before today that still has open tickets (missed day close)."""
+        today = self.business_date().isoformat()
+        closed: list[tuple[str, str, int]] = []
+        for site in self.config.sites:
+            for day in await self.open_days(site.id):
+                if day < today:
+                    _, n = await self.close_day(site.id, day)
+                    closed.append((site.id, day, n))
+        return closed
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    async def raw_state(self, site_id: str, opening: Opening | None = None) -> Raw:
+        site = self.site(site_id)
+        opening = opening or self.opening(site_id)
+        keys = SiteKeys(site_id)
+        bdate = opening.date.isoformat()
+        services = [s for s in site.services if self.config.service(s) is not None]
+        for s in opening.services:
+            if s not in services:
+                services.append(s)
+        counters = [c.id for c in site.counters]
+        args = [
+            keys.ticket_prefix, keys.queue_prefix, keys.counter_prefix, bdate,
+            msgspec.json.encode(services).decode(), msgspec.json.encode(counters).decode(),
+            keys.durations_prefix,
+        ]  # fmt: skip
+        raw = msgspec.json.decode(await self._run("snapshot", [keys.seq, keys.calls], args))
+        waiting = raw["waiting"] if isinstance(raw["waiting"], dict) else {}
+        durations = raw["durations"] if isinstance(raw["durations"], dict) else {}
+        return Raw(
+            seq=int(raw["seq"]),
+            business_date=bdate,
+            waiting={k: {kk: int(vv) for kk, vv in v.items()} for k, v in waiting.items()},
+            durations={k: [float(x) for x in _as_list(v)] for k, v in durations.items()},
+            counters=_as_list(raw["counters"]),
+            calls=[msgspec.json.decode(c) for c in _as_list(raw["calls"])],
+        )
+
+    async def ticket(self, ticket_id: str) -> tuple[dict[str, str], int]:
+        """A ticket of any site with how many are ahead of it; ``NotFound`` when there is none."""
+        site_id = self.site_of_ticket(ticket_id)
+        keys = SiteKeys(site_id)
+        found, ahead = await self._run("ticket_status", [keys.ticket(ticket_id)], [keys.queue_prefix])
+        if not found:
+            raise errors.NotFound("no such ticket")
+        return cast(dict[str, str], msgspec.json.decode(found)), int(ahead)
+
+    async def ticket_by_token(self, token: str) -> tuple[dict[str, str], int]:
+        try:
+            ref = await self.redis.get(token_key(token))
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise errors.StoreUnavailable("the queue store cannot be reached; try again in a moment") from exc
+        if ref is None:
+            raise errors.NotFound("no such ticket")
+        _, _, ticket_id = (ref.decode() if isinstance(ref, bytes) else str(ref)).partition("\t")
+        ticket, ahead = await self.ticket(ticket_id)
+        if ticket.get("token") != token:
+            raise errors.NotFound("no such ticket")
+        return ticket, ahead
+
+    async def tickets(self, site_id: str, business_date: str, status: str | None = None) -> list[dict[str, str]]:
+        """Tickets of a business date in issue order (staff view)."""
+        keys = SiteKeys(site_id)
+        try:
+            ids: list[Any] = await self.redis.zrange(keys.day(business_date), 0, -1)
+            pipe: Pipeline = self.redis.pipeline(transaction=False)
+            for tid in ids:
+                pipe.hgetall(keys.ticket(tid.decode() if isinstance(tid, bytes) else str(tid)))
+            rows = await pipe.execute()
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise errors.StoreUnavailable("the queue store cannot be reached; try again in a moment") from exc
+        out = []
+        for row in rows:
+            t = {
+                (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+                for k, v in row.items()
+            }
+            if t and (status is None or t.get("status") == status):
+                out.append(t)
+        return out
+
+    async def seq(self, site_id: str) -> int:
+        value = await self.redis.get(SiteKeys(site_id).seq)
+        return int(value or 0)

@@ -1,0 +1,116 @@
+"""What one server process holds while it runs: settings, config, clock, Redis clients, store and hub.
+
+Built by the app's lifespan and kept on ``app.state.runtime``; route handlers read it from there.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+
+from server.clock import Clock
+from server.config import Config
+from server.fanout import Hub
+from server.projection import project_event, project_ticket, state, wait_for
+from server.queue.store import Store
+from server.settings import Settings
+
+log = logging.getLogger("madoguchi")
+
+
+def redis_client(url: str, *, blocking: bool = False) -> Redis:
+    """A client that fails fast when Redis is down, so requests answer 503 instead of hanging.
+
+    A connection found dead (the store restarted) is retried once. Issuance always runs under an
+    idempotency key, so a retry after a lost reply returns the same ticket; any other state change
+    re-run after a lost reply is refused by the transition table rather than applied twice.
+    ``blocking`` clients (XREAD BLOCK) get no socket timeout.
+    """
+    return Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_connect_timeout=2.0,
+        socket_timeout=None if blocking else 5.0,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 1),
+        health_check_interval=0 if blocking else 1,
+        client_name="madoguchi-fanout" if blocking else "madoguchi",
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: Config
+    clock: Clock
+    redis_url: str
+    redis: Redis = field(init=False)
+    store: Store = field(init=False)
+    hub: Hub = field(init=False)
+    tz: ZoneInfo = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.redis = redis_client(self.redis_url)
+        self.store = Store(self.redis, self.config, self.clock)
+        self.hub = Hub(lambda: redis_client(self.redis_url, blocking=True), self.config)
+        self.tz = ZoneInfo(self.config.timezone)
+
+    async def start(self) -> None:
+        await self.hub.start()
+
+    async def stop(self) -> None:
+        await self.hub.stop()
+        await self.redis.aclose()
+
+    def is_staff(self, connection: Any) -> bool:
+        """Whether a connection sees the staff projection (sessions arrive with the auth layer)."""
+        return False
+
+    async def state(self, site_id: str, *, staff: bool = False) -> dict[str, Any]:
+        site = self.store.site(site_id)
+        opening = self.store.opening(site_id)
+        raw = await self.store.raw_state(site_id, opening)
+        return state(self.config, site, opening, raw, self.clock.now(), staff=staff, training=self.clock.training)
+
+    def project(self, data: str | bytes) -> tuple[str, str]:
+        staff, public = project_event(msgspec.json.decode(data), self.config)
+        return msgspec.json.encode(staff).decode(), msgspec.json.encode(public).decode()
+
+    def status_url(self, token: str) -> str:
+        return f"{self.settings.base_url}/t/{token}"
+
+    async def ticket_status(self, token: str) -> dict[str, Any]:
+        """The visitor's view of a ticket: no id, no operator, no token."""
+        ticket, ahead = await self.store.ticket_by_token(token)
+        site_id = str(ticket["id"]).partition(".")[0]
+        raw = await self.store.raw_state(site_id)
+        return self.public_ticket(ticket, ahead, raw)
+
+    def public_ticket(self, ticket: dict[str, str], ahead: int, raw: Any) -> dict[str, Any]:
+        waiting = ticket.get("status") == "waiting"
+        svc = self.config.service(ticket["service"])
+        site = self.config.site(str(ticket["id"]).partition(".")[0])
+        return {
+            "number": ticket["number"],
+            "service": ticket["service"],
+            "service_name": svc.name if svc else ticket["service"],
+            "service_name_en": svc.name_en if svc else ticket["service"],
+            "site": site.id if site else None,
+            "site_name": site.name if site else None,
+            "status": ticket["status"],
+            "position": ahead + 1 if waiting else 0,
+            "waiting_ahead": ahead if waiting else 0,
+            "estimated_wait_min": wait_for(self.config, raw, ticket["service"], ahead) if waiting else 0,
+            "counter": ticket.get("counter") or None,
+            "counter_label": ticket.get("counter_label") or None,
+            "lang": ticket.get("lang") or "ja",
+        }
+
+    def staff_ticket(self, ticket: dict[str, str]) -> dict[str, Any]:
+        return project_ticket(ticket, self.tz, staff=True)

@@ -1,0 +1,81 @@
+"""Typed settings, built from the environment (``MADOGUCHI_*``) and the command line, passed to ``create_app``.
+
+Nothing reads the environment at import time; tests build ``Settings`` directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from server.config import default_config_path
+
+
+class SettingsError(ValueError):
+    """A bad setting; the message names the variable."""
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(f"{name}: expected true or false, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path = field(default_factory=default_config_path)
+    redis_url: str | None = None
+    """External Redis/Valkey; None starts the embedded server under ``data_dir``."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("var")
+    demo: bool = False
+    clock_start: datetime | None = None
+    """``--clock``: the server clock starts here (training mode)."""
+    public_url: str | None = None
+    """Base URL printed on tickets (status page QR); defaults to http://host:port."""
+    strict_persistence: bool = False
+    """Refuse to start against a Redis without AOF instead of warning."""
+    allowed_origins: tuple[str, ...] = ()
+    """Extra origins allowed to open websockets (the server's own origin always is)."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
+        values: dict[str, Any] = {}
+        if v := environ.get("MADOGUCHI_CONFIG"):
+            values["config_path"] = Path(v)
+        if v := environ.get("MADOGUCHI_REDIS_URL"):
+            values["redis_url"] = v
+        if v := environ.get("MADOGUCHI_DATA_DIR"):
+            values["data_dir"] = Path(v)
+        if v := environ.get("MADOGUCHI_PUBLIC_URL"):
+            values["public_url"] = v.rstrip("/")
+        if v := environ.get("MADOGUCHI_HOST"):
+            values["host"] = v
+        if v := environ.get("MADOGUCHI_PORT"):
+            try:
+                values["port"] = int(v)
+            except ValueError:
+                raise SettingsError(f"MADOGUCHI_PORT: expected a port number, got {v!r}") from None
+        if (v := environ.get("MADOGUCHI_STRICT_PERSISTENCE")) is not None:
+            values["strict_persistence"] = _bool("MADOGUCHI_STRICT_PERSISTENCE", v)
+        if v := environ.get("MADOGUCHI_ALLOWED_ORIGINS"):
+            values["allowed_origins"] = tuple(o.strip().rstrip("/") for o in v.split(",") if o.strip())
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"

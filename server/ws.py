@@ -1,0 +1,258 @@
+"""Websocket push (DESIGN §5).
+
+``/ws/v1/sites/{site}?since=N``: the first message is a snapshot (or, with ``since``, the events missed
+since N when the stream still holds them), then every site event in ``seq`` order. A client that falls
+too far behind, or whose server lost the stream's history, gets a fresh snapshot.
+
+``/ws/v1/tickets/{token}``: the visitor's own ticket: a snapshot of its status, then a ``ticket.status``
+message whenever it changes, and the ticket's own events.
+
+Client messages are decoded here with msgspec, so a bad message gets an error reply instead of closing
+the socket. ``{"type": "ping"}`` is answered with ``{"type": "pong", "seq": N}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import msgspec
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath, FromQuery
+
+from server.fanout import RESYNC, Frame, Subscriber
+from server.queue import errors
+from server.queue.keys import SiteKeys
+from server.runtime import Runtime
+
+log = logging.getLogger("madoguchi.ws")
+
+REPLAY_LIMIT = 5000
+CLOSED = Frame(seq=-2, staff="", public="")
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_TRY_AGAIN = 1013
+
+
+class ClientMessage(msgspec.Struct):
+    type: Literal["ping", "resync"]
+    since: int | None = None
+
+
+_client_decoder = msgspec.json.Decoder(ClientMessage)
+_encoder = msgspec.json.Encoder()
+
+
+def origin_allowed(socket: WebSocket[Any, Any, Any], rt: Runtime) -> bool:
+    """Browsers send ``Origin``; only the server's own origin and configured ones may open a socket.
+
+    Non-browser clients (print agents, monitoring) send none and are judged by their credentials.
+    """
+    origin = socket.headers.get("origin")
+    if origin is None:
+        return True
+    origin = origin.rstrip("/")
+    if origin in rt.settings.allowed_origins or origin == rt.settings.base_url:
+        return True
+    host = socket.headers.get("host", "")
+    parts = urlsplit(origin)
+    return bool(host) and parts.netloc == host and parts.scheme in ("http", "https")
+
+
+def _text(obj: Any) -> str:
+    return _encoder.encode(obj).decode()
+
+
+async def _reject(socket: WebSocket[Any, Any, Any], code: int, reason: str) -> None:
+    await socket.accept()
+    await socket.close(code=code, reason=reason)
+
+
+class SiteSession:
+    """One connected site client: catches it up, then pumps frames from its subscriber queue."""
+
+    def __init__(self, socket: WebSocket[Any, Any, Any], rt: Runtime, sub: Subscriber) -> None:
+        self.socket = socket
+        self.rt = rt
+        self.sub = sub
+        self.last = 0
+
+    async def send(self, text: str) -> None:
+        await self.socket.send_data(text, mode="text")
+
+    async def snapshot(self) -> None:
+        state = await self.rt.state(self.sub.site, staff=self.sub.staff)
+        self.last = int(state["seq"])
+        await self.send(_text({"type": "snapshot", "seq": self.last, "state": state}))
+
+    async def catch_up(self, since: int | None) -> None:
+        """Missed events after ``since`` from the stream, or a snapshot when they are not all there."""
+        if since is None:
+            await self.snapshot()
+            return
+        store = self.rt.store
+        current = await store.seq(self.sub.site)
+        if since > current:
+            await self.snapshot()
+            return
+        entries: Any = await store.redis.xrange(
+            SiteKeys(self.sub.site).events, min=f"{since + 1}-0", max="+", count=REPLAY_LIMIT
+        )
+        first = int(str(entries[0][0]).split("-", 1)[0]) if entries else None
+        if since < current and (first != since + 1 or len(entries) >= REPLAY_LIMIT):
+            await self.snapshot()
+            return
+        self.last = since
+        for entry_id, fields in entries:
+            seq = int(str(entry_id).split("-", 1)[0])
+            staff, public = self.rt.project(fields["e"])
+            await self.send(staff if self.sub.staff else public)
+            self.last = seq
+
+    async def receive(self) -> None:
+        try:
+            while True:
+                raw = await self.socket.receive_data(mode="text")
+                try:
+                    msg = _client_decoder.decode(raw)
+                except msgspec.DecodeError as exc:
+                    self.sub.queue.put_nowait(
+                        Frame(0, *(2 * [_text({"type": "error", "code": "validation_error", "detail": str(exc)})]))
+                    )
+                    continue
+                if msg.type == "ping":
+                    pong = _text({"type": "pong", "seq": self.rt.hub.last_seq.get(self.sub.site, 0)})
+                    self.sub.queue.put_nowait(Frame(0, pong, pong))
+                else:
+                    self.sub.queue.put_nowait(RESYNC)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            self.sub.queue.put_nowait(CLOSED)
+
+    async def pump(self) -> None:
+        while True:
+            frame = await self.sub.queue.get()
+            if frame is CLOSED:
+                return
+            if frame is RESYNC:
+                await self.catch_up(self.last)
+                continue
+            if frame.seq == 0:
+                await self.send(frame.staff)
+                continue
+            if frame.seq <= self.last:
+                continue
+            if frame.seq > self.last + 1:
+                # A gap (this client joined while the reader was catching up): fill it from the stream.
+                await self.catch_up(self.last)
+                if frame.seq <= self.last:
+                    continue
+            await self.send(frame.staff if self.sub.staff else frame.public)
+            self.last = frame.seq
+
+
+@websocket("/ws/v1/sites/{site:str}")
+async def site_socket(
+    socket: WebSocket[Any, Any, Any], site: FromPath[str], since: FromQuery[int | None] = None
+) -> None:
+    rt: Runtime = socket.app.state.runtime
+    if not origin_allowed(socket, rt):
+        await _reject(socket, CLOSE_FORBIDDEN, "origin not allowed")
+        return
+    if rt.config.site(site) is None:
+        await _reject(socket, CLOSE_NOT_FOUND, "unknown_site")
+        return
+    await socket.accept()
+    sub = rt.hub.subscribe(site, staff=rt.is_staff(socket))
+    await _serve(socket, rt, SiteSession(socket, rt, sub), since)
+
+
+async def _serve(socket: WebSocket[Any, Any, Any], rt: Runtime, session: SiteSession, since: int | None) -> None:
+    """Catch the client up, then pump frames until it goes; always leaves the hub clean."""
+    receiver = asyncio.create_task(session.receive())
+    try:
+        await session.catch_up(since)
+        await session.pump()
+    except errors.StoreUnavailable:
+        with contextlib.suppress(Exception):
+            await socket.close(code=CLOSE_TRY_AGAIN, reason="store unavailable")
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass
+    finally:
+        rt.hub.unsubscribe(session.sub)
+        receiver.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await receiver
+
+
+class TicketSession(SiteSession):
+    """The visitor page: status of one ticket, recomputed when an event may have changed it."""
+
+    def __init__(self, socket: WebSocket[Any, Any, Any], rt: Runtime, sub: Subscriber, token: FromPath[str]) -> None:
+        super().__init__(socket, rt, sub)
+        self.token = token
+        self.number = ""
+        self.service = ""
+        self.status_text = ""
+
+    async def snapshot(self) -> None:
+        status = await self.rt.ticket_status(self.token)
+        self.number, self.service = status["number"], status["service"]
+        self.status_text = _text(status)
+        self.last = await self.rt.store.seq(self.sub.site)
+        await self.send(_text({"type": "snapshot", "seq": self.last, "state": status}))
+
+    async def catch_up(self, since: int | None) -> None:
+        await self.snapshot()
+
+    async def pump(self) -> None:
+        while True:
+            frame = await self.sub.queue.get()
+            if frame is CLOSED:
+                return
+            if frame is RESYNC:
+                await self.snapshot()
+                continue
+            if frame.seq == 0:
+                await self.send(frame.staff)
+                continue
+            if frame.seq <= self.last:
+                continue
+            self.last = frame.seq
+            event = msgspec.json.decode(frame.public)
+            ticket = event.get("ticket") or {}
+            if ticket.get("number") == self.number:
+                await self.send(frame.public)
+            if ticket or event.get("type") in ("counter.changed", "day.closed"):
+                status = await self.rt.ticket_status(self.token)
+                self.number, self.service = status["number"], status["service"]
+                text = _text(status)
+                if text != self.status_text:
+                    self.status_text = text
+                    await self.send(_text({"type": "ticket.status", "seq": frame.seq, "state": status}))
+
+
+@websocket("/ws/v1/tickets/{token:str}")
+async def ticket_socket(socket: WebSocket[Any, Any, Any], token: FromPath[str]) -> None:
+    rt: Runtime = socket.app.state.runtime
+    if not origin_allowed(socket, rt):
+        await _reject(socket, CLOSE_FORBIDDEN, "origin not allowed")
+        return
+    try:
+        ticket, _ = await rt.store.ticket_by_token(token)
+    except errors.NotFound:
+        await _reject(socket, CLOSE_NOT_FOUND, "not_found")
+        return
+    except errors.StoreUnavailable:
+        await _reject(socket, CLOSE_TRY_AGAIN, "store unavailable")
+        return
+    await socket.accept()
+    site = str(ticket["id"]).partition(".")[0]
+    sub = rt.hub.subscribe(site, staff=False)
+    await _serve(socket, rt, TicketSession(socket, rt, sub, token), None)

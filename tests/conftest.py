@@ -1,0 +1,197 @@
+"""Shared fixtures: a private Redis/Valkey server, real servers on loopback, real HTTP and websocket clients.
+
+The session's Redis runs on a free loopback port with AOF (the embedded-server class of the product
+itself); every test starts from an empty database. A test that kills or restarts Redis starts its own
+with ``create_redis``. Servers run uvicorn in a thread on a socket bound here, so a client can connect
+as soon as the app's start-up finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis as redis_sync
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+
+from server.app import create_app
+from server.clock import Clock
+from server.config import Config, load_config
+from server.embedded import EmbeddedRedis
+from server.runtime import Runtime
+from server.settings import Settings
+
+# A Tuesday morning: City Hall has 6 counters (November), every weekday service is offered.
+WEEKDAY_MORNING = datetime.fromisoformat("2026-11-24T10:00:00+09:00")
+RECV_TIMEOUT = 10.0
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config(Path(__file__).resolve().parent.parent / "config" / "fukutsu.toml")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: EmbeddedRedis) -> str:
+    client = redis_sync.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url
+
+
+@pytest.fixture
+def create_redis(tmp_path: Path) -> Iterator[Callable[[], EmbeddedRedis]]:
+    """A Redis of the test's own, for tests that stop, kill and restart it."""
+    started: list[EmbeddedRedis] = []
+
+    def make() -> EmbeddedRedis:
+        server = EmbeddedRedis(tmp_path / f"redis{len(started)}")
+        server.start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    clock: Clock
+    runtime: Runtime
+    _server: uvicorn.Server
+    _thread: threading.Thread
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.base_url[4:]
+
+    def http(self) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(base_url=self.base_url, timeout=15.0)
+        self.clients.append(client)
+        return client
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
+
+
+@pytest.fixture
+async def create_server(config: Config, redis_url: str) -> AsyncIterator[Callable[..., LiveServer]]:
+    servers: list[LiveServer] = []
+
+    def make(*, at: datetime = WEEKDAY_MORNING, url: str | None = None, settings: Settings | None = None) -> LiveServer:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        clock = Clock(config.timezone, at)
+        settings = (settings or Settings()).with_(host="127.0.0.1", port=port)
+        app = create_app(settings, redis_url=url or redis_url, config=config, clock=clock, embedded=True)
+        started = threading.Event()
+        app.on_startup.append(lambda _app: started.set())
+        server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        if not started.wait(timeout=20):
+            raise RuntimeError("the server did not start")
+        live = LiveServer(f"http://127.0.0.1:{port}", clock, app.state.runtime, server, thread)
+        servers.append(live)
+        return live
+
+    yield make
+    for live in servers:
+        for client in live.clients:
+            await client.aclose()
+        live.stop()
+
+
+@pytest.fixture
+async def server(create_server: Callable[..., LiveServer]) -> LiveServer:
+    return create_server()
+
+
+@pytest.fixture
+async def http(server: LiveServer) -> httpx.AsyncClient:
+    return server.http()
+
+
+class Socket:
+    """A websocket client that waits on messages with a timeout, never on time."""
+
+    def __init__(self, conn: ClientConnection) -> None:
+        self.conn = conn
+
+    async def recv(self, within: float = RECV_TIMEOUT) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.conn.recv(), within)
+        msg: dict[str, Any] = json.loads(raw)
+        return msg
+
+    async def until(self, predicate: Callable[[dict[str, Any]], bool], within: float = RECV_TIMEOUT) -> dict[str, Any]:
+        """The first message matching ``predicate`` (others are skipped)."""
+
+        async def wait() -> dict[str, Any]:
+            while True:
+                msg = json.loads(await self.conn.recv())
+                if predicate(msg):
+                    return msg  # type: ignore[no-any-return]
+
+        return await asyncio.wait_for(wait(), within)
+
+    async def events(self, n: int, within: float = RECV_TIMEOUT) -> list[dict[str, Any]]:
+        return [await self.recv(within) for _ in range(n)]
+
+    async def send(self, obj: Any) -> None:
+        await self.conn.send(obj if isinstance(obj, str) else json.dumps(obj))
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+
+@pytest.fixture
+async def open_ws() -> AsyncIterator[Callable[..., Any]]:
+    opened: list[Socket] = []
+
+    async def make(url: str, **kw: Any) -> Socket:
+        conn = await connect(url, open_timeout=10, max_size=2**24, **kw)
+        sock = Socket(conn)
+        opened.append(sock)
+        return sock
+
+    yield make
+    for sock in opened:
+        await sock.close()
+
+
+async def issue(
+    http: httpx.AsyncClient, service: str = "pickup", site: str = "city-hall", **body: Any
+) -> dict[str, Any]:
+    r = await http.post(f"/api/v1/sites/{site}/tickets", json={"service": service, **body})
+    assert r.status_code in (200, 201), r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+async def open_counter(http: httpx.AsyncClient, counter: str, *services: str) -> None:
+    r = await http.post(f"/api/v1/counters/{counter}/open", json={"services": list(services) or ["pickup"]})
+    assert r.status_code == 200, r.text
