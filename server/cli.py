@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -132,14 +133,24 @@ def serve(args: argparse.Namespace) -> int:
         embedded.supervise()
         redis_url = embedded.url
         log.info("embedded store %s on %s, data in %s", Path(embedded.binary).name, redis_url, embedded.dir)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM and then raises the signal again; these handlers
+    # turn that into an ordinary exit so the embedded store below is always stopped.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGINT, _exit_on_signal)
     try:
         app = create_app(settings, redis_url=redis_url, config=config, embedded=embedded is not None)
         print(banner(settings, config), flush=True)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", lifespan="on")
+    except SystemExit:
+        pass
     finally:
         if embedded is not None:
             embedded.stop()
     return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def banner(settings: Any, config: Any) -> str:

@@ -153,8 +153,11 @@ class SiteSession:
                 await self.catch_up(self.last)
                 if frame.seq <= self.last:
                     continue
-            await self.send(frame.staff if self.sub.staff else frame.public)
+            await self.deliver(frame)
             self.last = frame.seq
+
+    async def deliver(self, frame: Frame) -> None:
+        await self.send(frame.staff if self.sub.staff else frame.public)
 
 
 @websocket("/ws/v1/sites/{site:str}")
@@ -194,7 +197,7 @@ async def _serve(socket: WebSocket[Any, Any, Any], rt: Runtime, session: SiteSes
 class TicketSession(SiteSession):
     """The visitor page: status of one ticket, recomputed when an event may have changed it."""
 
-    def __init__(self, socket: WebSocket[Any, Any, Any], rt: Runtime, sub: Subscriber, token: FromPath[str]) -> None:
+    def __init__(self, socket: WebSocket[Any, Any, Any], rt: Runtime, sub: Subscriber, token: str) -> None:
         super().__init__(socket, rt, sub)
         self.token = token
         self.number = ""
@@ -211,31 +214,18 @@ class TicketSession(SiteSession):
     async def catch_up(self, since: int | None) -> None:
         await self.snapshot()
 
-    async def pump(self) -> None:
-        while True:
-            frame = await self.sub.queue.get()
-            if frame is CLOSED:
-                return
-            if frame is RESYNC:
-                await self.snapshot()
-                continue
-            if frame.seq == 0:
-                await self.send(frame.staff)
-                continue
-            if frame.seq <= self.last:
-                continue
-            self.last = frame.seq
-            event = msgspec.json.decode(frame.public)
-            ticket = event.get("ticket") or {}
-            if ticket.get("number") == self.number:
-                await self.send(frame.public)
-            if ticket or event.get("type") in ("counter.changed", "day.closed"):
-                status = await self.rt.ticket_status(self.token)
-                self.number, self.service = status["number"], status["service"]
-                text = _text(status)
-                if text != self.status_text:
-                    self.status_text = text
-                    await self.send(_text({"type": "ticket.status", "seq": frame.seq, "state": status}))
+    async def deliver(self, frame: Frame) -> None:
+        event = msgspec.json.decode(frame.public)
+        ticket = event.get("ticket") or {}
+        if ticket.get("number") == self.number:
+            await self.send(frame.public)
+        if ticket or event.get("type") in ("counter.changed", "day.closed"):
+            status = await self.rt.ticket_status(self.token)
+            self.number, self.service = status["number"], status["service"]
+            text = _text(status)
+            if text != self.status_text:
+                self.status_text = text
+                await self.send(_text({"type": "ticket.status", "seq": frame.seq, "state": status}))
 
 
 @websocket("/ws/v1/tickets/{token:str}")

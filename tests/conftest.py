@@ -80,11 +80,16 @@ class LiveServer:
     runtime: Runtime
     _server: uvicorn.Server
     _thread: threading.Thread
+    loop: asyncio.AbstractEventLoop
     clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     @property
     def ws_url(self) -> str:
         return "ws" + self.base_url[4:]
+
+    async def call(self, coro: Any) -> Any:
+        """Await a coroutine on the server's own event loop (its Redis clients live there)."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
 
     def http(self) -> httpx.AsyncClient:
         client = httpx.AsyncClient(base_url=self.base_url, timeout=15.0)
@@ -104,18 +109,25 @@ async def create_server(config: Config, redis_url: str) -> AsyncIterator[Callabl
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
+        sock.listen(256)  # connections queue from now on, before uvicorn accepts them
         port = sock.getsockname()[1]
         clock = Clock(config.timezone, at)
         settings = (settings or Settings()).with_(host="127.0.0.1", port=port)
         app = create_app(settings, redis_url=url or redis_url, config=config, clock=clock, embedded=True)
         started = threading.Event()
-        app.on_startup.append(lambda _app: started.set())
+        loops: list[asyncio.AbstractEventLoop] = []
+
+        def on_startup(_app: Any) -> None:
+            loops.append(asyncio.get_running_loop())
+            started.set()
+
+        app.on_startup.append(on_startup)
         server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         if not started.wait(timeout=20):
             raise RuntimeError("the server did not start")
-        live = LiveServer(f"http://127.0.0.1:{port}", clock, app.state.runtime, server, thread)
+        live = LiveServer(f"http://127.0.0.1:{port}", clock, app.state.runtime, server, thread, loops[0])
         servers.append(live)
         return live
 

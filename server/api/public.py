@@ -7,7 +7,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from server.api import guards
 from server.api.schemas import CheckIn, IssueTicket
@@ -68,8 +68,8 @@ async def site_state(request: Request[Any, Any, Any], site: FromPath[str]) -> di
 async def calendar(
     request: Request[Any, Any, Any],
     site: FromQuery[str],
-    start: Annotated[date | None, Parameter(query="from")] = None,
-    end: Annotated[date | None, Parameter(query="to")] = None,
+    start: Annotated[date | None, QueryParameter(name="from")] = None,
+    end: Annotated[date | None, QueryParameter(name="to")] = None,
 ) -> list[dict[str, Any]]:
     rt = runtime(request)
     rt.store.site(site)

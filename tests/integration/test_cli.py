@@ -1,0 +1,127 @@
+"""The command line as a new user meets it: `madoguchi serve` on its embedded store, config check, day close."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.embedded import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+MADOGUCHI = [sys.executable, "-m", "server.cli"]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class Served:
+    def __init__(self, proc: subprocess.Popen[str], port: int) -> None:
+        self.proc = proc
+        self.port = port
+        self.output: list[str] = []
+        self.ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.output.append(line)
+            if "Uvicorn running on" in line or "Application startup complete" in line:
+                self.ready.set()
+        self.ready.set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Served]:
+    port = free_port()
+    cmd = [*MADOGUCHI, "serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path / "var"),
+           "--clock", "2026-11-24T10:00"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    served = Served(proc, port)
+    assert served.ready.wait(60), "".join(served.output)
+    yield served
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+
+
+def test_serve_runs_on_its_embedded_store(serve: Served, tmp_path: Path) -> None:
+    assert serve.proc.poll() is None, "".join(serve.output)
+    out = "".join(serve.output)
+    assert f"{serve.url}/api/v1/sites" in out and "TRAINING MODE" in out and "curl" in out
+    with httpx.Client(base_url=serve.url, timeout=10) as http:
+        assert http.get("/healthz").json() == {"status": "ok"}
+        assert http.get("/readyz").status_code == 200
+        assert {s["id"] for s in http.get("/api/v1/sites").json()} >= {"city-hall", "tsuyazaki"}
+        r = http.post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"})
+        assert r.status_code == 201 and r.json()["number"] == "P001"
+        assert "madoguchi_ready 1" in http.get("/metrics").text
+        assert http.get("/schema/openapi.json").json()["info"]["title"] == "madoguchi"
+    state = json.loads((tmp_path / "var" / "redis.json").read_text())
+    assert state["url"].startswith("redis://127.0.0.1:")
+    assert (tmp_path / "var" / "redis" / "appendonlydir").is_dir()
+
+    # another command finds the running embedded store through the data dir
+    closed = subprocess.run(
+        [*MADOGUCHI, "day", "close", "--site", "city-hall", "--date", "2026-11-24", "--json",
+         "--data-dir", str(tmp_path / "var")],
+        cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert closed.returncode == 0, closed.stderr
+    assert json.loads(closed.stdout) == [
+        {"site": "city-hall", "business_date": "2026-11-24", "was_open": True, "unserved": 1}
+    ]
+
+
+def test_serve_stops_its_store_on_exit(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*MADOGUCHI, "serve", "--port", str(port), "--data-dir", str(tmp_path / "var")],
+        cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    served = Served(proc, port)
+    assert served.ready.wait(60), "".join(served.output)
+    pid = json.loads((tmp_path / "var" / "redis.json").read_text())["pid"]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    assert not (tmp_path / "var" / "redis.json").exists()
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+def test_config_check_reports_every_error_with_its_path(tmp_path: Path) -> None:
+    good = subprocess.run([*MADOGUCHI, "config", "check", str(ROOT / "config" / "fukutsu.toml")],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert good.returncode == 0 and "OK" in good.stdout
+    text = (ROOT / "config" / "fukutsu.toml").read_text(encoding="utf-8")
+    broken = text.replace('prefix = "P"', 'prefix = "A"', 1).replace('opens_at = "08:30"', 'opens_at = "8h30"', 1)
+    broken += '\n[[closures]]\ndate = "2026-13-40"\n'
+    bad = tmp_path / "bad.toml"
+    bad.write_text(broken, encoding="utf-8")
+    result = subprocess.run([*MADOGUCHI, "config", "check", str(bad)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    err = result.stderr
+    assert "prefix" in err and "hours.opens_at" in err and "closures" in err, err
+    assert err.count("\n  ") >= 3
+
+
+def test_serve_refuses_a_broken_config(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nservices = 3\n', encoding="utf-8")
+    r = subprocess.run([*MADOGUCHI, "serve", "--config", str(bad), "--data-dir", str(tmp_path / "var")],
+                       capture_output=True, text=True, timeout=60, env=_env())  # fmt: skip
+    assert r.returncode == 2 and "services" in r.stderr
