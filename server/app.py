@@ -12,6 +12,7 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from redis.exceptions import RedisError
 
 from server import health, ws
@@ -93,7 +94,13 @@ def create_app(
         exception_handlers=errors.HANDLERS,
         lifespan=[lifespan],
         state=State({"runtime": rt}),
-        openapi_config=OpenAPIConfig(title="madoguchi", version="0.1.0", path="/schema"),
+        # JSON at /schema itself: the sites are offline LANs, so no documentation UI that loads from a CDN.
+        openapi_config=OpenAPIConfig(
+            title="madoguchi",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+        ),
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
             loggers={"madoguchi": {"level": "INFO", "propagate": True}},

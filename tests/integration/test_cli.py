@@ -72,6 +72,7 @@ def test_serve_runs_on_its_embedded_store(serve: Served, tmp_path: Path) -> None
         assert r.status_code == 201 and r.json()["number"] == "P001"
         assert "madoguchi_ready 1" in http.get("/metrics").text
         assert http.get("/schema/openapi.json").json()["info"]["title"] == "madoguchi"
+        assert "/api/v1/sites/{site}/tickets" in http.get("/schema").json()["paths"]
     state = json.loads((tmp_path / "var" / "redis.json").read_text())
     assert state["url"].startswith("redis://127.0.0.1:")
     assert (tmp_path / "var" / "redis" / "appendonlydir").is_dir()
