@@ -16,7 +16,9 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from redis.exceptions import RedisError
 
 from server import health, ws
-from server.api import errors, public, staff
+from server.api import admin, auth, errors, public, staff
+from server.auth.middleware import auth_middleware
+from server.auth.passwords import Hasher
 from server.clock import Clock
 from server.config import Config, load_config
 from server.runtime import Runtime
@@ -68,11 +70,12 @@ def create_app(
     config: Config | None = None,
     clock: Clock | None = None,
     embedded: bool = False,
+    hasher: Hasher | None = None,
 ) -> Litestar:
     """Build the app. ``redis_url`` is the store to use (the CLI starts the embedded one when needed)."""
     config = config or load_config(settings.config_path)
     clock = clock or Clock(config.timezone, settings.clock_start)
-    rt = Runtime(settings=settings, config=config, clock=clock, redis_url=redis_url)
+    rt = Runtime(settings=settings, config=config, clock=clock, redis_url=redis_url, hasher=hasher)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -88,10 +91,11 @@ def create_app(
                 await closer
             await rt.stop()
 
-    api = Router(path="/api/v1", route_handlers=[*public.ROUTES, *staff.ROUTES])
+    api = Router(path="/api/v1", route_handlers=[*public.ROUTES, *staff.ROUTES, *auth.AUTH_ROUTES, *admin.ROUTES])
     return Litestar(
-        route_handlers=[*health.ROUTES, api, ws.site_socket, ws.ticket_socket],
+        route_handlers=[*health.ROUTES, *auth.PAGE_ROUTES, api, ws.site_socket, ws.ticket_socket],
         exception_handlers=errors.HANDLERS,
+        middleware=[auth_middleware],
         lifespan=[lifespan],
         state=State({"runtime": rt}),
         # JSON at /schema itself: the sites are offline LANs, so no documentation UI that loads from a CDN.

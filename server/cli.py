@@ -14,7 +14,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from server.auth.principals import DeviceKind, Role
 from server.config import ConfigError, check_config, load_config
+from server.queue.errors import DomainError
 
 log = logging.getLogger("madoguchi")
 
@@ -61,6 +63,36 @@ def build_parser() -> argparse.ArgumentParser:
     close.add_argument("--config", type=Path, default=None)
     close.add_argument("--data-dir", type=Path, default=None)
     close.add_argument("--json", action="store_true", help="machine-readable output")
+    staff = sub.add_parser("staff", help="staff accounts")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="create a staff account")
+    add.add_argument("--login", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--site", action="append", default=[], help="site the person works at; repeatable")
+    passwd = staff_sub.add_parser("passwd", help="set a new password (ends the account's sessions)")
+    passwd.add_argument("--login", required=True)
+    for p in (add, passwd):
+        p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    disable = staff_sub.add_parser("disable", help="disable an account (ends its sessions at once)")
+    disable.add_argument("--login", required=True)
+    enable = staff_sub.add_parser("enable", help="enable a disabled account")
+    enable.add_argument("--login", required=True)
+    staff_list = staff_sub.add_parser("list", help="list accounts")
+
+    device = sub.add_parser("device", help="kiosk and board PCs")
+    device_sub = device.add_subparsers(dest="device_command", required=True)
+    dev_add = device_sub.add_parser("add", help="register a kiosk or board; prints its token and pairing URL")
+    dev_add.add_argument("--site", required=True)
+    dev_add.add_argument("--kind", required=True, choices=[k.value for k in DeviceKind])
+    dev_add.add_argument("--name", required=True)
+    dev_list = device_sub.add_parser("list", help="list devices")
+    revoke = device_sub.add_parser("revoke", help="revoke a device (its open pages close at once)")
+    revoke.add_argument("id")
+    for p in (add, passwd, disable, enable, staff_list, dev_add, dev_list, revoke):
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.add_argument("--config", type=Path, default=None)
+        p.add_argument("--data-dir", type=Path, default=None)
     return parser
 
 
@@ -73,6 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return config_check(args.file)
     if args.command == "day":
         return asyncio.run(day_close(args))
+    if args.command in ("staff", "device"):
+        try:
+            return asyncio.run(accounts_command(args))
+        except DomainError as exc:
+            print(f"{exc.code}: {exc.detail}", file=sys.stderr)
+            return 1
     return 2
 
 
@@ -140,6 +178,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(settings, redis_url=redis_url, config=config, embedded=embedded is not None)
         print(banner(settings, config), flush=True)
+        print(asyncio.run(first_start(settings, config, redis_url)), flush=True)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", lifespan="on")
     except SystemExit:
         pass
@@ -151,6 +190,66 @@ def serve(args: argparse.Namespace) -> int:
 
 def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(0)
+
+
+DEMO_STAFF = [
+    ("demo-admin", "デモ 管理者 (demo)", Role.ADMIN, ()),
+    ("demo-manager", "デモ 責任者 (demo)", Role.MANAGER, ()),
+    ("demo-operator", "デモ 窓口 (demo)", Role.OPERATOR, ("city-hall", "tsuyazaki")),
+    ("demo-guide", "デモ 総合案内 (demo)", Role.GUIDE, ("city-hall",)),
+    ("demo-phone", "デモ 電話予約 (demo)", Role.PHONE, ("city-hall", "tsuyazaki")),
+]
+
+
+async def first_start(settings: Any, config: Any, redis_url: str) -> str:
+    """What a new user needs next: demo accounts and devices (--demo), or how to create the first admin."""
+    import secrets
+
+    from server.auth.accounts import Accounts
+    from server.runtime import redis_client
+
+    redis = redis_client(redis_url)
+    accounts = Accounts(redis)
+    base = settings.base_url
+    lines: list[str] = []
+    try:
+        if settings.demo:
+            lines.append("DEMO accounts (random passwords, new at every start; never use --demo in production):")
+            for login, name, role, sites in DEMO_STAFF:
+                password = secrets.token_urlsafe(12)
+                if await accounts.staff_record(login) is None:
+                    await accounts.add_staff(login, name, role, sites, password)
+                else:
+                    await accounts.set_password(login, password)
+                    await accounts.set_disabled(login, False)
+                lines.append(f"    {login:<14} {password}   ({role.value})")
+            lines.append(f"    log in: curl -c cookies -X POST {base}/api/v1/auth/login -H 'content-type: application/json' "
+                         "-d '{\"login\": \"demo-operator\", \"password\": \"...\"}'")  # fmt: skip
+            lines.append("DEMO devices: open a pairing link once on the kiosk or board PC:")
+            known = {(d["site"], d["kind"]) for d in await accounts.list_devices() if not d["revoked"]}
+            for site in [s for s in config.sites if s.kind == "office"]:
+                for kind in (DeviceKind.KIOSK, DeviceKind.BOARD):
+                    if (site.id, kind.value) in known:
+                        dev = next(d for d in await accounts.list_devices()
+                                   if d["site"] == site.id and d["kind"] == kind.value and not d["revoked"])  # fmt: skip
+                        code = await accounts.new_pairing_code(dev["id"])
+                    else:
+                        created = await accounts.add_device(site.id, kind, f"demo {kind.value} {site.id}")
+                        code = created["pairing_code"]
+                    lines.append(f"    {kind.value:<6} {site.id:<12} {base}/pair/{code}")
+        if not await accounts.has_admin():
+            token = await accounts.issue_setup_token()
+            lines += [
+                "No admin account exists yet. Create the first one with the command line:",
+                f"    madoguchi staff add --login admin --name 管理者 --role admin --data-dir {settings.data_dir}",
+                "or once, within 7 days, with this setup token:",
+                f"    curl -X POST {base}/api/v1/setup -H 'content-type: application/json' "
+                f'-d \'{{"token": "{token}", "login": "admin", "name": "管理者", "password": "..."}}\'',
+                "Nothing but the public pages works until then: there are no default passwords.",
+            ]
+    finally:
+        await redis.aclose()
+    return "\n".join(lines)
 
 
 def banner(settings: Any, config: Any) -> str:
@@ -176,35 +275,22 @@ def banner(settings: Any, config: Any) -> str:
         lines.append(f"  {site.id:<18} {site.name}: {status}")
         lines.append(f"      state:     {base}/api/v1/sites/{site.id}/state")
         lines.append(f"      live:      ws{base[4:]}/ws/v1/sites/{site.id}")
-    if settings.demo:
-        first = config.sites[0]
-        svc = first.services[0] if first.services else "SERVICE"
-        counter = first.counters[0].id if first.counters else "COUNTER"
-        lines += [
-            "  try it:",
-            f"    curl -s -X POST {base}/api/v1/sites/{first.id}/tickets -H 'content-type: application/json' "
-            f'-d \'{{"service": "{svc}"}}\'',
-            f"    curl -s -X POST {base}/api/v1/counters/{counter}/open -H 'content-type: application/json' "
-            f'-d \'{{"services": ["{svc}"]}}\'',
-            f"    curl -s -X POST {base}/api/v1/counters/{counter}/call-next",
-            "  (outside opening hours tickets are refused with site_closed; "
-            "try --clock 2026-11-24T10:00 to train on a weekday morning)",
-        ]
+    if not clock.training:
+        lines.append(
+            "  (tickets are refused outside opening hours; --clock 2026-11-24T10:00 trains on a weekday morning)"
+        )
     return "\n".join(lines)
 
 
 async def day_close(args: argparse.Namespace) -> int:
     from server.clock import Clock
-    from server.embedded import find_running
     from server.queue.store import Store
     from server.runtime import redis_client
 
     settings = _settings(args)
     config = load_config(settings.config_path)
-    url = settings.redis_url or find_running(settings.data_dir)
+    url = _store_url(settings)
     if url is None:
-        print(f"no store: set MADOGUCHI_REDIS_URL or run `madoguchi serve --data-dir {settings.data_dir}`",
-              file=sys.stderr)  # fmt: skip
         return 2
     redis = redis_client(url)
     store = Store(redis, config, Clock(config.timezone))
@@ -224,6 +310,86 @@ async def day_close(args: argparse.Namespace) -> int:
             state = f"{r['unserved']} ticket(s) unserved" if r["was_open"] else "nothing open"
             print(f"{r['site']} {r['business_date']}: {state}")
     return 0
+
+
+def _store_url(settings: Any) -> str | None:
+    """MADOGUCHI_REDIS_URL, or the embedded store of a `serve` running on the same data dir."""
+    from server.embedded import find_running
+
+    url = settings.redis_url or find_running(settings.data_dir)
+    if url is None:
+        print(
+            f"no store: set MADOGUCHI_REDIS_URL or start `madoguchi serve --data-dir {settings.data_dir}` first",
+            file=sys.stderr,
+        )
+    return url
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise DomainError("the two passwords differ", code="validation_error", status_code=400)
+    return first
+
+
+async def accounts_command(args: argparse.Namespace) -> int:
+    from server.auth.accounts import Accounts
+    from server.runtime import redis_client
+
+    settings = _settings(args)
+    url = _store_url(settings)
+    if url is None:
+        return 2
+    config = load_config(settings.config_path)
+    redis = redis_client(url)
+    accounts = Accounts(redis)
+    try:
+        result = await _accounts_action(args, accounts, config, settings)
+    finally:
+        await redis.aclose()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    elif isinstance(result, list):
+        for row in result:
+            print("  ".join(f"{k}={v}" for k, v in row.items()))
+    else:
+        for k, v in result.items():
+            print(f"{k}: {v}")
+    return 0
+
+
+async def _accounts_action(args: argparse.Namespace, accounts: Any, config: Any, settings: Any) -> Any:
+    if args.command == "staff":
+        cmd = args.staff_command
+        if cmd == "add":
+            for site in args.site:
+                if config.site(site) is None:
+                    raise DomainError(f"unknown site {site!r}", code="unknown_site", status_code=404)
+            return await accounts.add_staff(
+                args.login, args.name, Role(args.role), tuple(args.site), _read_password(args)
+            )
+        if cmd == "passwd":
+            await accounts.set_password(args.login, _read_password(args))
+            return {"login": args.login, "password_changed": True}
+        if cmd in ("disable", "enable"):
+            await accounts.set_disabled(args.login, cmd == "disable")
+            return {"login": args.login, "disabled": cmd == "disable"}
+        return await accounts.list_staff()
+    cmd = args.device_command
+    if cmd == "add":
+        if config.site(args.site) is None:
+            raise DomainError(f"unknown site {args.site!r}", code="unknown_site", status_code=404)
+        created = await accounts.add_device(args.site, DeviceKind(args.kind), args.name)
+        created["pairing_url"] = f"{settings.base_url}/pair/{created.pop('pairing_code')}"
+        return created
+    if cmd == "revoke":
+        await accounts.revoke_device(args.id)
+        return {"id": args.id, "revoked": True}
+    return await accounts.list_devices()
 
 
 if __name__ == "__main__":

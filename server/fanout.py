@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 
 from server.config import Config
 from server.projection import project_event
-from server.queue.keys import SiteKeys
+from server.queue.keys import CONTROL_CHANNEL, SiteKeys
 
 log = logging.getLogger("madoguchi.fanout")
 
@@ -40,6 +40,9 @@ class Frame:
 
 RESYNC = Frame(seq=-1, staff="", public="")
 """Put on a client's queue when it fell too far behind or the store lost its history."""
+
+REVOKED = Frame(seq=-3, staff="", public="")
+"""Put on a client's queue when its device was revoked or its staff session ended: the socket closes."""
 
 
 @dataclass(eq=False)
@@ -105,6 +108,7 @@ class Hub:
             await redis.aclose()
         for site in self.config.sites:
             self._tasks.append(asyncio.create_task(self._read(site.id), name=f"fanout:{site.id}"))
+        self._tasks.append(asyncio.create_task(self._control(), name="fanout:control"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -122,6 +126,42 @@ class Hub:
         self.events_seen += 1
         for sub in tuple(self.subscribers[site]):
             sub.push(frame)
+
+    def revoke(self, kind: str, ident: str) -> None:
+        """Close this process's sockets of a revoked device or an ended staff session."""
+        for subs in self.subscribers.values():
+            for sub in tuple(subs):
+                if (kind == "device" and sub.device == ident) or (kind == "session" and sub.session == ident):
+                    sub.push(REVOKED)
+
+    async def _control(self) -> None:
+        delay = 0.05
+        healthy = True
+        while True:
+            redis = self._redis_factory()
+            pubsub = redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(CONTROL_CHANNEL)
+                delay = 0.05
+                healthy = True
+                async for message in pubsub.listen():
+                    try:
+                        body = self._decoder.decode(message["data"])
+                        self.revoke(str(body["revoke"]), str(body["id"]))
+                    except (msgspec.DecodeError, KeyError, TypeError) as exc:
+                        log.warning("ignored a bad control message: %s", exc)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                if healthy:
+                    log.warning("control channel unreachable (%s); retrying", exc)
+                healthy = False
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await redis.aclose()
 
     def _resync_all(self, site: str) -> None:
         for sub in tuple(self.subscribers[site]):

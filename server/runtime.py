@@ -15,6 +15,10 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
+from server.auth.accounts import Accounts
+from server.auth.audit import AuditLog
+from server.auth.limits import RateLimiter
+from server.auth.passwords import Hasher
 from server.clock import Clock
 from server.config import Config
 from server.fanout import Hub
@@ -50,14 +54,21 @@ class Runtime:
     config: Config
     clock: Clock
     redis_url: str
+    hasher: Hasher | None = None
     redis: Redis = field(init=False)
     store: Store = field(init=False)
+    accounts: Accounts = field(init=False)
+    limiter: RateLimiter = field(init=False)
+    audit: AuditLog = field(init=False)
     hub: Hub = field(init=False)
     tz: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:
         self.redis = redis_client(self.redis_url)
         self.store = Store(self.redis, self.config, self.clock)
+        self.accounts = Accounts(self.redis, self.hasher)
+        self.limiter = RateLimiter(self.redis)
+        self.audit = AuditLog(self.redis)
         self.hub = Hub(lambda: redis_client(self.redis_url, blocking=True), self.config)
         self.tz = ZoneInfo(self.config.timezone)
 
@@ -67,10 +78,6 @@ class Runtime:
     async def stop(self) -> None:
         await self.hub.stop()
         await self.redis.aclose()
-
-    def is_staff(self, connection: Any) -> bool:
-        """Whether a connection sees the staff projection (sessions arrive with the auth layer)."""
-        return False
 
     async def state(self, site_id: str, *, staff: bool = False) -> dict[str, Any]:
         site = self.store.site(site_id)

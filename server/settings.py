@@ -42,6 +42,8 @@ class Settings:
     """Base URL printed on tickets (status page QR); defaults to http://host:port."""
     strict_persistence: bool = False
     """Refuse to start against a Redis without AOF instead of warning."""
+    secure_cookies: bool = False
+    """Mark cookies Secure even when the server itself sees plain HTTP (TLS ends at a proxy)."""
     allowed_origins: tuple[str, ...] = ()
     """Extra origins allowed to open websockets (the server's own origin always is)."""
 
@@ -65,6 +67,8 @@ class Settings:
                 raise SettingsError(f"MADOGUCHI_PORT: expected a port number, got {v!r}") from None
         if (v := environ.get("MADOGUCHI_STRICT_PERSISTENCE")) is not None:
             values["strict_persistence"] = _bool("MADOGUCHI_STRICT_PERSISTENCE", v)
+        if (v := environ.get("MADOGUCHI_SECURE_COOKIES")) is not None:
+            values["secure_cookies"] = _bool("MADOGUCHI_SECURE_COOKIES", v)
         if v := environ.get("MADOGUCHI_ALLOWED_ORIGINS"):
             values["allowed_origins"] = tuple(o.strip().rstrip("/") for o in v.split(",") if o.strip())
         values.update({k: v for k, v in overrides.items() if v is not None})

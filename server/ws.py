@@ -24,7 +24,11 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath, FromQuery
 
-from server.fanout import RESYNC, Frame, Subscriber
+from server.auth.accounts import Forbidden, RateLimited, Unauthorized
+from server.auth.guards import ALL_ROLES, check
+from server.auth.limits import STATUS_PER_MINUTE
+from server.auth.principals import Device, DeviceKind, Staff
+from server.fanout import RESYNC, REVOKED, Frame, Subscriber
 from server.queue import errors
 from server.queue.keys import SiteKeys
 from server.runtime import Runtime
@@ -34,7 +38,9 @@ log = logging.getLogger("madoguchi.ws")
 REPLAY_LIMIT = 5000
 CLOSED = Frame(seq=-2, staff="", public="")
 
+CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_RATE_LIMITED = 4429
 CLOSE_NOT_FOUND = 4404
 CLOSE_TRY_AGAIN = 1013
 
@@ -140,6 +146,9 @@ class SiteSession:
             frame = await self.sub.queue.get()
             if frame is CLOSED:
                 return
+            if frame is REVOKED:
+                await self.socket.close(code=CLOSE_UNAUTHORIZED, reason="credentials revoked")
+                return
             if frame is RESYNC:
                 await self.catch_up(self.last)
                 continue
@@ -171,8 +180,31 @@ async def site_socket(
     if rt.config.site(site) is None:
         await _reject(socket, CLOSE_NOT_FOUND, "unknown_site")
         return
+    who = socket.scope.get("user")
+    try:
+        check(
+            who,
+            site,
+            ALL_ROLES,
+            (DeviceKind.KIOSK, DeviceKind.BOARD),
+            unverified=bool(socket.scope.get("auth_unavailable")),
+        )
+    except errors.StoreUnavailable:
+        await _reject(socket, CLOSE_TRY_AGAIN, "store unavailable")
+        return
+    except Unauthorized:
+        await _reject(socket, CLOSE_UNAUTHORIZED, "unauthorized")
+        return
+    except Forbidden:
+        await _reject(socket, CLOSE_FORBIDDEN, "forbidden")
+        return
     await socket.accept()
-    sub = rt.hub.subscribe(site, staff=rt.is_staff(socket))
+    sub = rt.hub.subscribe(
+        site,
+        staff=isinstance(who, Staff),
+        device=who.id if isinstance(who, Device) else None,
+        session=who.session_id if isinstance(who, Staff) else None,
+    )
     await _serve(socket, rt, SiteSession(socket, rt, sub), since)
 
 
@@ -234,8 +266,13 @@ async def ticket_socket(socket: WebSocket[Any, Any, Any], token: FromPath[str]) 
     if not origin_allowed(socket, rt):
         await _reject(socket, CLOSE_FORBIDDEN, "origin not allowed")
         return
+    client = socket.scope.get("client")
     try:
+        await rt.limiter.hit("status", f"addr:{client[0] if client else 'unknown'}", STATUS_PER_MINUTE, 60)
         ticket, _ = await rt.store.ticket_by_token(token)
+    except RateLimited:
+        await _reject(socket, CLOSE_RATE_LIMITED, "rate_limited")
+        return
     except errors.NotFound:
         await _reject(socket, CLOSE_NOT_FOUND, "not_found")
         return

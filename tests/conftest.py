@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -25,6 +27,8 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.app import create_app
+from server.auth.passwords import Hasher
+from server.auth.principals import DeviceKind, Role
 from server.clock import Clock
 from server.config import Config, load_config
 from server.embedded import EmbeddedRedis
@@ -34,6 +38,8 @@ from server.settings import Settings
 # A Tuesday morning: City Hall has 6 counters (November), every weekday service is offered.
 WEEKDAY_MORNING = datetime.fromisoformat("2026-11-24T10:00:00+09:00")
 RECV_TIMEOUT = 10.0
+FAST_HASHER = Hasher(time_cost=1, memory_cost=1024)
+"""argon2id with small costs: the suite creates many accounts; production keeps the library defaults."""
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +93,31 @@ class LiveServer:
     def ws_url(self) -> str:
         return "ws" + self.base_url[4:]
 
+    async def add_staff(self, role: str, sites: tuple[str, ...] = (), login: str | None = None) -> dict[str, str]:
+        """A staff account made directly in the store; returns its login and password."""
+        login = login or f"{role}-{secrets.token_hex(3)}"
+        password = f"pw-{secrets.token_urlsafe(12)}"
+        await self.call(self.runtime.accounts.add_staff(login, f"{role} {login}", Role(role), sites, password))
+        return {"login": login, "password": password}
+
+    async def login(self, role: str = "admin", sites: tuple[str, ...] = ()) -> httpx.AsyncClient:
+        """An HTTP client logged in as a new staff member of ``role`` (cookies plus the CSRF header)."""
+        cred = await self.add_staff(role, sites)
+        client = self.http()
+        r = await client.post("/api/v1/auth/login", json=cred)
+        assert r.status_code == 200, r.text
+        client.headers["x-csrf-token"] = r.json()["csrf"]
+        return client
+
+    async def device_token(self, kind: str = "board", site: str = "city-hall") -> str:
+        created = await self.call(self.runtime.accounts.add_device(site, DeviceKind(kind), f"test {kind} {site}"))
+        return str(created["token"])
+
+    async def device(self, kind: str = "kiosk", site: str = "city-hall") -> httpx.AsyncClient:
+        client = self.http()
+        client.headers["authorization"] = f"Bearer {await self.device_token(kind, site)}"
+        return client
+
     async def call(self, coro: Any) -> Any:
         """Await a coroutine on the server's own event loop (its Redis clients live there)."""
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
@@ -113,7 +144,9 @@ async def create_server(config: Config, redis_url: str) -> AsyncIterator[Callabl
         port = sock.getsockname()[1]
         clock = Clock(config.timezone, at)
         settings = (settings or Settings()).with_(host="127.0.0.1", port=port)
-        app = create_app(settings, redis_url=url or redis_url, config=config, clock=clock, embedded=True)
+        app = create_app(
+            settings, redis_url=url or redis_url, config=config, clock=clock, embedded=True, hasher=FAST_HASHER
+        )
         started = threading.Event()
         loops: list[asyncio.AbstractEventLoop] = []
 
@@ -129,10 +162,12 @@ async def create_server(config: Config, redis_url: str) -> AsyncIterator[Callabl
             raise RuntimeError("the server did not start")
         live = LiveServer(f"http://127.0.0.1:{port}", clock, app.state.runtime, server, thread, loops[0])
         servers.append(live)
+        LIVE[f"127.0.0.1:{port}"] = live
         return live
 
     yield make
     for live in servers:
+        LIVE.pop(urlsplit(live.base_url).netloc, None)
         for client in live.clients:
             await client.aclose()
         live.stop()
@@ -145,7 +180,8 @@ async def server(create_server: Callable[..., LiveServer]) -> LiveServer:
 
 @pytest.fixture
 async def http(server: LiveServer) -> httpx.AsyncClient:
-    return server.http()
+    """A client logged in as an admin: allowed everywhere (access rules have tests of their own)."""
+    return await server.login("admin")
 
 
 class Socket:
@@ -180,11 +216,23 @@ class Socket:
         await self.conn.close()
 
 
+LIVE: dict[str, LiveServer] = {}
+"""Running test servers by host:port, so a websocket URL finds the server that can mint its device token."""
+
+
 @pytest.fixture
 async def open_ws() -> AsyncIterator[Callable[..., Any]]:
+    """Open a websocket; site sockets get a board device token of that site unless ``anonymous``."""
     opened: list[Socket] = []
+    tokens: dict[str, str] = {}
 
-    async def make(url: str, **kw: Any) -> Socket:
+    async def make(url: str, *, anonymous: bool = False, **kw: Any) -> Socket:
+        parts = urlsplit(url)
+        if parts.path.startswith("/ws/v1/sites/") and not anonymous and "additional_headers" not in kw:
+            key = f"{parts.netloc}{parts.path}"
+            if key not in tokens:
+                tokens[key] = await LIVE[parts.netloc].device_token("board", parts.path.split("/")[4])
+            kw["additional_headers"] = {"Authorization": f"Bearer {tokens[key]}"}
         conn = await connect(url, open_timeout=10, max_size=2**24, **kw)
         sock = Socket(conn)
         opened.append(sock)

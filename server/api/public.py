@@ -9,27 +9,27 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from server.api import guards
+from server.api.common import audit, caller, limit, runtime
 from server.api.schemas import CheckIn, IssueTicket
+from server.auth.accounts import Forbidden
+from server.auth.guards import ALL_ROLES, ISSUE_ROLES, allow, public
+from server.auth.limits import CHECKIN_PER_MINUTE, PUBLIC_PER_MINUTE, STATUS_PER_MINUTE
+from server.auth.principals import Device, DeviceKind, Staff
 from server.calendar import openings
 from server.projection import is_open_now, opening_view, service_lines
 from server.queue import errors
 from server.queue.models import Channel
-from server.runtime import Runtime
 
 CALENDAR_MAX_DAYS = 400
 
-public_get = partial(get, guards=guards.PUBLIC)
-public_post = partial(post, guards=guards.PUBLIC)
-
-
-def runtime(request: Request[Any, Any, Any]) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
+public_get = partial(get, guards=[public])
+site_reader = allow(*ALL_ROLES, devices=(DeviceKind.KIOSK, DeviceKind.BOARD), site="site")
+issuer = allow(*ISSUE_ROLES, devices=(DeviceKind.KIOSK,), site="site")
 
 
 @public_get("/sites", summary="Sites with today's opening and per-service waits")
 async def list_sites(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    await limit(request, "public", PUBLIC_PER_MINUTE)
     rt = runtime(request)
     out = []
     for site in rt.config.sites:
@@ -59,9 +59,9 @@ async def list_sites(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
     return out
 
 
-@public_get("/sites/{site:str}/state", summary="The public snapshot of a site")
+@get("/sites/{site:str}/state", guards=[site_reader], summary="The snapshot of a site")
 async def site_state(request: Request[Any, Any, Any], site: FromPath[str]) -> dict[str, Any]:
-    return await runtime(request).state(site, staff=runtime(request).is_staff(request))
+    return await runtime(request).state(site, staff=isinstance(caller(request), Staff))
 
 
 @public_get("/calendar", summary="Resolved openings of a site between two dates")
@@ -71,6 +71,7 @@ async def calendar(
     start: Annotated[date | None, QueryParameter(name="from")] = None,
     end: Annotated[date | None, QueryParameter(name="to")] = None,
 ) -> list[dict[str, Any]]:
+    await limit(request, "public", PUBLIC_PER_MINUTE)
     rt = runtime(request)
     rt.store.site(site)
     first = start or rt.store.business_date()
@@ -82,16 +83,19 @@ async def calendar(
     return [opening_view(o) for o in openings(rt.config, site, first, last)]
 
 
-@public_post("/sites/{site:str}/tickets", summary="Issue a ticket", status_code=201)
+@post("/sites/{site:str}/tickets", guards=[issuer], summary="Issue a ticket", status_code=201)
 async def issue_ticket(
     request: Request[Any, Any, Any], site: FromPath[str], data: JSONBody[IssueTicket]
 ) -> Response[dict[str, Any]]:
     rt = runtime(request)
     rt.store.site(site)
+    by_device = isinstance(caller(request), Device)
+    if by_device and data.priority:
+        raise Forbidden("priority tickets are issued by the reception guide")
     issued = await rt.store.issue(
         site,
         data.service,
-        channel=Channel.WALK_IN,
+        channel=Channel.WALK_IN if by_device else Channel.GUIDE,
         priority=data.priority,
         lang=data.lang,
         idempotency_key=data.idempotency_key,
@@ -110,11 +114,15 @@ async def issue_ticket(
         "print_job": None,
     }
     body.pop("operator", None)
+    if not by_device and issued.created:
+        await audit(request, "ticket.issue", site=site, ticket=t["id"], number=t["number"],
+                    detail="priority" if data.priority else None)  # fmt: skip
     return Response(body, status_code=201 if issued.created else 200)
 
 
-@public_post("/sites/{site:str}/checkins", summary="Check in a reservation", status_code=201)
+@post("/sites/{site:str}/checkins", guards=[issuer], summary="Check in a reservation", status_code=201)
 async def check_in(request: Request[Any, Any, Any], site: FromPath[str], data: JSONBody[CheckIn]) -> dict[str, Any]:
+    await limit(request, "checkin", CHECKIN_PER_MINUTE)
     rt = runtime(request)
     rt.store.site(site)
     raise errors.DomainError(
@@ -124,6 +132,7 @@ async def check_in(request: Request[Any, Any, Any], site: FromPath[str], data: J
 
 @public_get("/tickets/by-token/{token:str}", summary="A visitor's ticket status")
 async def ticket_by_token(request: Request[Any, Any, Any], token: FromPath[str]) -> dict[str, Any]:
+    await limit(request, "status", STATUS_PER_MINUTE)
     return await runtime(request).ticket_status(token)
 
 

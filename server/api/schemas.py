@@ -52,3 +52,39 @@ class Complete(Body):
 class Transfer(Body):
     service: ServiceId
     note: Note = ""
+
+
+Login = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+SiteId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
+class LoginBody(Body):
+    login: Login
+    password: Password
+
+
+class SetupBody(Body):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    login: Login
+    name: DisplayName
+    password: Password
+
+
+class NewStaff(Body):
+    login: Login
+    name: DisplayName
+    role: Literal["admin", "manager", "operator", "guide", "phone"]
+    password: Password
+    sites: Annotated[list[SiteId], msgspec.Meta(max_length=32)] = msgspec.field(default_factory=list)
+
+
+class NewPassword(Body):
+    password: Password
+
+
+class NewDevice(Body):
+    site: SiteId
+    kind: Literal["kiosk", "board"]
+    name: DisplayName

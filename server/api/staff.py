@@ -1,114 +1,121 @@
-"""Staff routes (DESIGN §4): counters and ticket actions, and the staff list of today's tickets."""
+"""Staff routes (DESIGN §4): counters and ticket actions, today's tickets, day close. Each action is audited."""
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from server.api import guards
-from server.api.public import runtime
+from server.api.common import audit, operator, runtime
 from server.api.schemas import CallNumber, Complete, OpenCounter, PauseCounter, Transfer
+from server.auth.guards import ALL_ROLES, COUNTER_ROLES, DESK_ROLES, MANAGERS, allow
 from server.projection import counter_view
 from server.queue.models import Action, Status
 
-staff_post = partial(post, guards=guards.STAFF, status_code=200)
-staff_get = partial(get, guards=guards.STAFF)
+counter_staff = allow(*COUNTER_ROLES, site="counter")
+ticket_staff = allow(*COUNTER_ROLES, site="ticket")
+desk_staff = allow(*DESK_ROLES, site="ticket")
+site_staff = allow(*ALL_ROLES, site="site")
+site_managers = allow(*MANAGERS, site="site")
 
 
-def operator(request: Request[Any, Any, Any]) -> str:
-    """Login of the staff member acting (empty until a session is attached to the request)."""
-    user = request.scope.get("user")
-    return str(getattr(user, "login", "") or "")
+async def _counter_op(request: Request[Any, Any, Any], counter: str, op: str, **kw: Any) -> dict[str, Any]:
+    rt = runtime(request)
+    view = counter_view(await rt.store.counter_op(counter, op, operator=operator(request), **kw), rt.config)
+    await audit(request, f"counter.{op}", site=rt.store.counter(counter)[0].id, counter=counter,
+                detail=",".join(kw.get("services") or []) or kw.get("reason"))  # fmt: skip
+    return view
 
 
-@staff_post("/counters/{counter:str}/open")
+@post("/counters/{counter:str}/open", guards=[counter_staff], status_code=200)
 async def open_counter(
     request: Request[Any, Any, Any], counter: FromPath[str], data: JSONBody[OpenCounter]
 ) -> dict[str, Any]:
-    rt = runtime(request)
-    view = await rt.store.counter_op(counter, "open", services=data.services, operator=operator(request))
-    return counter_view(view, rt.config)
+    return await _counter_op(request, counter, "open", services=data.services)
 
 
-@staff_post("/counters/{counter:str}/pause")
+@post("/counters/{counter:str}/pause", guards=[counter_staff], status_code=200)
 async def pause_counter(
     request: Request[Any, Any, Any], counter: FromPath[str], data: JSONBody[PauseCounter | None] = None
 ) -> dict[str, Any]:
-    rt = runtime(request)
-    reason = data.reason if data else ""
-    return counter_view(
-        await rt.store.counter_op(counter, "pause", operator=operator(request), reason=reason), rt.config
-    )
+    return await _counter_op(request, counter, "pause", reason=data.reason if data else "")
 
 
-@staff_post("/counters/{counter:str}/close")
+@post("/counters/{counter:str}/close", guards=[counter_staff], status_code=200)
 async def close_counter(request: Request[Any, Any, Any], counter: FromPath[str]) -> dict[str, Any]:
+    return await _counter_op(request, counter, "close")
+
+
+async def _call(request: Request[Any, Any, Any], counter: str, number: str | None) -> dict[str, Any]:
     rt = runtime(request)
-    return counter_view(await rt.store.counter_op(counter, "close", operator=operator(request)), rt.config)
+    t = rt.staff_ticket(await rt.store.call(counter, number=number, operator=operator(request)))
+    await audit(request, "ticket.call", site=t["site"], counter=counter, ticket=t["id"], number=t["number"])
+    return t
 
 
-@staff_post("/counters/{counter:str}/call-next")
+@post("/counters/{counter:str}/call-next", guards=[counter_staff], status_code=200)
 async def call_next(request: Request[Any, Any, Any], counter: FromPath[str]) -> dict[str, Any]:
-    rt = runtime(request)
-    return rt.staff_ticket(await rt.store.call(counter, operator=operator(request)))
+    return await _call(request, counter, None)
 
 
-@staff_post("/counters/{counter:str}/call")
+@post("/counters/{counter:str}/call", guards=[counter_staff], status_code=200)
 async def call_number(
     request: Request[Any, Any, Any], counter: FromPath[str], data: JSONBody[CallNumber]
 ) -> dict[str, Any]:
+    return await _call(request, counter, data.number)
+
+
+async def _act(request: Request[Any, Any, Any], ticket_id: str, action: Action, **kw: str) -> dict[str, Any]:
     rt = runtime(request)
-    return rt.staff_ticket(await rt.store.call(counter, number=data.number, operator=operator(request)))
+    t = rt.staff_ticket(await rt.store.act(ticket_id, action, operator=operator(request), **kw))
+    detail = " ".join(v for v in (kw.get("outcome"), kw.get("service"), kw.get("note")) if v)
+    await audit(request, f"ticket.{action.value}", site=t["site"], counter=t["counter"], ticket=t["id"],
+                number=t["number"], detail=detail)  # fmt: skip
+    return t
 
 
-async def _act(request: Request[Any, Any, Any], ticket_id: FromPath[str], action: Action, **kw: str) -> dict[str, Any]:
-    rt = runtime(request)
-    return rt.staff_ticket(await rt.store.act(ticket_id, action, operator=operator(request), **kw))
-
-
-@staff_post("/tickets/{ticket_id:str}/recall")
+@post("/tickets/{ticket_id:str}/recall", guards=[ticket_staff], status_code=200)
 async def recall(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> dict[str, Any]:
     return await _act(request, ticket_id, Action.RECALL)
 
 
-@staff_post("/tickets/{ticket_id:str}/start")
+@post("/tickets/{ticket_id:str}/start", guards=[ticket_staff], status_code=200)
 async def start(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> dict[str, Any]:
     return await _act(request, ticket_id, Action.START)
 
 
-@staff_post("/tickets/{ticket_id:str}/return")
+@post("/tickets/{ticket_id:str}/return", guards=[ticket_staff], status_code=200)
 async def return_to_queue(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> dict[str, Any]:
     return await _act(request, ticket_id, Action.RETURN)
 
 
-@staff_post("/tickets/{ticket_id:str}/no-show")
+@post("/tickets/{ticket_id:str}/no-show", guards=[ticket_staff], status_code=200)
 async def no_show(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> dict[str, Any]:
     return await _act(request, ticket_id, Action.NO_SHOW)
 
 
-@staff_post("/tickets/{ticket_id:str}/cancel")
+@post("/tickets/{ticket_id:str}/cancel", guards=[desk_staff], status_code=200)
 async def cancel(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> dict[str, Any]:
     return await _act(request, ticket_id, Action.CANCEL)
 
 
-@staff_post("/tickets/{ticket_id:str}/complete")
+@post("/tickets/{ticket_id:str}/complete", guards=[ticket_staff], status_code=200)
 async def complete(
     request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[Complete]
 ) -> dict[str, Any]:
     return await _act(request, ticket_id, Action.COMPLETE, outcome=data.outcome.value, note=data.note)
 
 
-@staff_post("/tickets/{ticket_id:str}/transfer")
+@post("/tickets/{ticket_id:str}/transfer", guards=[ticket_staff], status_code=200)
 async def transfer(
     request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[Transfer]
 ) -> dict[str, Any]:
     return await _act(request, ticket_id, Action.TRANSFER, service=data.service, note=data.note)
 
 
-@staff_get("/sites/{site:str}/tickets", summary="Today's tickets of a site (staff view)")
+@get("/sites/{site:str}/tickets", guards=[site_staff], summary="Today's tickets of a site (staff view)")
 async def site_tickets(
     request: Request[Any, Any, Any], site: FromPath[str], status: FromQuery[Status | None] = None
 ) -> list[dict[str, Any]]:
@@ -118,7 +125,21 @@ async def site_tickets(
     return [rt.staff_ticket(t) for t in rows]
 
 
+@post("/sites/{site:str}/day-close", guards=[site_managers], status_code=200, summary="Close a business date")
+async def day_close(
+    request: Request[Any, Any, Any],
+    site: FromPath[str],
+    day: Annotated[date | None, QueryParameter(name="date")] = None,
+) -> dict[str, Any]:
+    rt = runtime(request)
+    rt.store.site(site)
+    business_date = (day or rt.store.business_date()).isoformat()
+    was_open, n = await rt.store.close_day(site, business_date)
+    await audit(request, "day.close", site=site, detail=f"{business_date}: {n} unserved")
+    return {"site": site, "business_date": business_date, "was_open": was_open, "unserved": n}
+
+
 ROUTES = [
     open_counter, pause_counter, close_counter, call_next, call_number,
-    recall, start, return_to_queue, no_show, cancel, complete, transfer, site_tickets,
+    recall, start, return_to_queue, no_show, cancel, complete, transfer, site_tickets, day_close,
 ]  # fmt: skip

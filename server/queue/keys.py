@@ -96,3 +96,62 @@ class SiteKeys:
     def streak(self) -> str:
         """Reservation/priority calls made in a row while a walk-in waited (call-order ratio)."""
         return f"{self.base}:streak"
+
+
+# ---- staff, devices, sessions, audit: not per site (each is a single-key operation) -------------
+
+
+def staff_key(login: str) -> str:
+    return f"{ROOT}:staff:{login}"
+
+
+STAFF_INDEX = f"{ROOT}:staff-index"
+"""Set of every login id."""
+
+
+def staff_sessions_key(login: str) -> str:
+    """Session ids of one login, so disabling the account ends them all."""
+    return f"{ROOT}:staff-sessions:{login}"
+
+
+def session_key(session_id: str) -> str:
+    return f"{ROOT}:session:{session_id}"
+
+
+def device_key(device_id: str) -> str:
+    return f"{ROOT}:device:{device_id}"
+
+
+DEVICE_INDEX = f"{ROOT}:device-index"
+
+
+def device_token_key(token_hash: str) -> str:
+    """SHA-256 of a device token -> device id (the token itself is never stored)."""
+    return f"{ROOT}:device-token:{token_hash}"
+
+
+def pairing_key(code_hash: str) -> str:
+    """One-time pairing code (hashed) -> device id; consumed when a kiosk/board PC pairs."""
+    return f"{ROOT}:pairing:{code_hash}"
+
+
+SETUP_TOKEN = f"{ROOT}:setup-token"
+"""SHA-256 of the one-time token that creates the first admin (exists only while there is none)."""
+
+
+def throttle_key(kind: str, who: str) -> str:
+    """Failed logins per login id or per client address in the current window."""
+    return f"{ROOT}:throttle:{kind}:{who}"
+
+
+def rate_key(bucket: str, who: str, window: int) -> str:
+    return f"{ROOT}:rate:{bucket}:{who}:{window}"
+
+
+def audit_key(day: str) -> str:
+    """Append-only list of the staff actions of one date (Asia/Tokyo)."""
+    return f"{ROOT}:audit:{day}"
+
+
+CONTROL_CHANNEL = f"{ROOT}:control"
+"""Pub/sub: revocations that every server process applies to its open websockets at once."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -63,13 +64,34 @@ def serve(tmp_path: Path) -> Iterator[Served]:
 def test_serve_runs_on_its_embedded_store(serve: Served, tmp_path: Path) -> None:
     assert serve.proc.poll() is None, "".join(serve.output)
     out = "".join(serve.output)
-    assert f"{serve.url}/api/v1/sites" in out and "TRAINING MODE" in out and "curl" in out
+    assert f"{serve.url}/api/v1/sites" in out and "TRAINING MODE" in out and "DEMO accounts" in out
     with httpx.Client(base_url=serve.url, timeout=10) as http:
         assert http.get("/healthz").json() == {"status": "ok"}
         assert http.get("/readyz").status_code == 200
         assert {s["id"] for s in http.get("/api/v1/sites").json()} >= {"city-hall", "tsuyazaki"}
-        r = http.post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"})
+        # nothing without credentials; the demo's printed credentials work
+        assert http.post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"}).status_code == 401
+        password = re.search(r"demo-guide\s+(\S+)", out)
+        assert password is not None
+        login = http.post("/api/v1/auth/login", json={"login": "demo-guide", "password": password.group(1)})
+        assert login.status_code == 200 and login.json()["role"] == "guide"
+        r = http.post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"},
+                      headers={"x-csrf-token": login.json()["csrf"]})  # fmt: skip
         assert r.status_code == 201 and r.json()["number"] == "P001"
+    # a kiosk PC pairs with its printed link and issues with its device cookie
+    link = re.search(r"kiosk\s+city-hall\s+(http\S+)", out)
+    assert link is not None
+    with httpx.Client(timeout=10) as kiosk:
+        paired = kiosk.get(link.group(1))
+        assert paired.status_code == 200 and paired.json()["page"] == "/kiosk/city-hall"
+        assert kiosk.get(link.group(1)).status_code == 404  # a pairing link works once
+        csrf = kiosk.cookies["madoguchi_csrf"]
+        no_csrf = kiosk.post(f"{serve.url}/api/v1/sites/city-hall/tickets", json={"service": "pickup"})
+        assert no_csrf.status_code == 403
+        r = kiosk.post(f"{serve.url}/api/v1/sites/city-hall/tickets", json={"service": "pickup"},
+                       headers={"x-csrf-token": csrf})  # fmt: skip
+        assert r.status_code == 201 and r.json()["number"] == "P002" and r.json()["channel"] == "walk_in"
+    with httpx.Client(base_url=serve.url, timeout=10) as http:
         assert "madoguchi_ready 1" in http.get("/metrics").text
         assert http.get("/schema/openapi.json").json()["info"]["title"] == "madoguchi"
         assert "/api/v1/sites/{site}/tickets" in http.get("/schema").json()["paths"]
@@ -85,7 +107,7 @@ def test_serve_runs_on_its_embedded_store(serve: Served, tmp_path: Path) -> None
     )  # fmt: skip
     assert closed.returncode == 0, closed.stderr
     assert json.loads(closed.stdout) == [
-        {"site": "city-hall", "business_date": "2026-11-24", "was_open": True, "unserved": 1}
+        {"site": "city-hall", "business_date": "2026-11-24", "was_open": True, "unserved": 2}
     ]
 
 

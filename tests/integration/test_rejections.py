@@ -28,7 +28,7 @@ async def _seq(http: Any, site: str = "city-hall") -> int:
 @pytest.mark.parametrize(("at", "why"), CLOSED_TIMES, ids=[w for _, w in CLOSED_TIMES])
 async def test_closed_times_refuse_tickets(create_server: Any, at: str, why: str) -> None:
     server = create_server(at=datetime.fromisoformat(at + ":00+09:00"))
-    http = server.http()
+    http = await server.login()
     before = await _seq(http)
     r = await http.post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"})
     assert r.status_code == 409, why
@@ -42,12 +42,14 @@ async def test_closed_times_refuse_tickets(create_server: Any, at: str, why: str
 
 async def test_last_ticket_minute_still_issues(create_server: Any) -> None:
     server = create_server(at=datetime.fromisoformat("2026-11-24T16:30:30+09:00"))
-    assert (await server.http().post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"})).status_code == 201
+    assert (
+        await (await server.login()).post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"})
+    ).status_code == 201
 
 
 async def test_sunday_opening_offers_only_its_services(create_server: Any) -> None:
     server = create_server(at=datetime.fromisoformat("2026-12-13T10:00:00+09:00"))  # a Sunday opening
-    http = server.http()
+    http = await server.login()
     assert (await http.post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"})).status_code == 201
     before = await _seq(http)
     r = await http.post("/api/v1/sites/city-hall/tickets", json={"service": "application"})

@@ -31,7 +31,7 @@ async def test_store_restart_loses_no_acknowledged_ticket(
 ) -> None:
     store = create_redis()
     server = create_server(url=store.url)
-    http = server.http()
+    http = await server.login()
     board = await open_ws(f"{server.ws_url}/ws/v1/sites/city-hall")
     await board.recv()
 
@@ -82,14 +82,16 @@ async def test_clients_connecting_while_the_store_is_down_are_told_to_retry(
 
     store = create_redis()
     server = create_server(url=store.url)
+    http = await server.login()
+    board = {"Authorization": f"Bearer {await server.device_token('board')}"}
     store.signal(signal.SIGTERM)
-    ws = await open_ws(f"{server.ws_url}/ws/v1/sites/city-hall")
+    ws = await open_ws(f"{server.ws_url}/ws/v1/sites/city-hall", additional_headers=board)
     with pytest.raises(ConnectionClosed) as info:
         await ws.recv()
     assert info.value.rcvd is not None and info.value.rcvd.code == 1013
-    state = await server.http().get("/api/v1/sites/city-hall/state")
+    state = await http.get("/api/v1/sites/city-hall/state")
     assert state.status_code == 503 and state.json()["code"] == "store_unavailable"
     store.start()
     await _wait_ready(server.http())
-    ws = await open_ws(f"{server.ws_url}/ws/v1/sites/city-hall")
+    ws = await open_ws(f"{server.ws_url}/ws/v1/sites/city-hall", additional_headers=board)
     assert (await ws.recv())["type"] == "snapshot"

@@ -194,10 +194,10 @@ async def test_counters_follow_the_season(create_server: Any) -> None:
     from datetime import datetime
 
     october = create_server(at=datetime.fromisoformat("2026-10-15T10:00:00+09:00"))
-    state = (await october.http().get("/api/v1/sites/city-hall/state")).json()
+    state = (await (await october.login()).get("/api/v1/sites/city-hall/state")).json()
     assert len(state["counters"]) == 3
-    tsuyazaki = (await october.http().get("/api/v1/sites/tsuyazaki/state")).json()
+    tsuyazaki = (await (await october.login()).get("/api/v1/sites/tsuyazaki/state")).json()
     assert len(tsuyazaki["counters"]) == 1
     november = create_server(at=datetime.fromisoformat("2026-11-16T10:00:00+09:00"))
-    assert len((await november.http().get("/api/v1/sites/city-hall/state")).json()["counters"]) == 6
-    assert len((await november.http().get("/api/v1/sites/tsuyazaki/state")).json()["counters"]) == 2
+    assert len((await (await november.login()).get("/api/v1/sites/city-hall/state")).json()["counters"]) == 6
+    assert len((await (await november.login()).get("/api/v1/sites/tsuyazaki/state")).json()["counters"]) == 2

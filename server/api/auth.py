@@ -1,0 +1,121 @@
+"""Login, logout, who am I, the one-time setup of the first admin, and pairing a kiosk or board PC."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.params import FromPath, JSONBody
+
+from server.api.common import address, audit, caller, limit, runtime
+from server.api.schemas import LoginBody, SetupBody
+from server.auth.accounts import Forbidden
+from server.auth.guards import ALL_ROLES, allow, public
+from server.auth.middleware import CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE
+from server.auth.principals import Staff
+
+SETUP_PER_MINUTE = 10
+PAIR_PER_MINUTE = 10
+DEVICE_COOKIE_AGE = 10 * 365 * 24 * 3600
+any_staff = allow(*ALL_ROLES)
+
+
+def _secure(request: Request[Any, Any, Any]) -> bool:
+    return request.url.scheme == "https" or runtime(request).settings.secure_cookies
+
+
+def _same_origin(request: Request[Any, Any, Any]) -> None:
+    """Browsers send Origin on POST; a login form posted from another site is refused."""
+    origin = request.headers.get("origin")
+    cross = bool(origin) and urlsplit(origin or "").netloc != request.headers.get("host", "")
+    if cross and (origin or "").rstrip("/") not in runtime(request).settings.allowed_origins:
+        raise Forbidden("cross-site request refused")
+
+
+def _me(who: Staff) -> dict[str, Any]:
+    return {"login": who.login, "name": who.name, "role": who.role.value, "sites": list(who.sites), "csrf": who.csrf}
+
+
+@post("/auth/login", guards=[public], status_code=200)
+async def login(request: Request[Any, Any, Any], data: JSONBody[LoginBody]) -> Response[dict[str, Any]]:
+    _same_origin(request)
+    rt = runtime(request)
+    old = request.cookies.get(SESSION_COOKIE)
+    try:
+        who = await rt.accounts.login(data.login, data.password, address(request), old_session=old)
+    except Exception as exc:
+        await audit(
+            request, "auth.login_failed", login=data.login.strip().lower()[:64], detail=getattr(exc, "code", "")
+        )
+        raise
+    request.scope["user"] = who
+    await audit(request, "auth.login")
+    secure = _secure(request)
+    idle = rt.accounts.settings.session_idle_s
+    return Response(
+        _me(who),
+        cookies=[
+            Cookie(key=SESSION_COOKIE, value=who.session_id, httponly=True, samesite="lax", secure=secure,
+                   path="/", max_age=rt.accounts.settings.session_absolute_s),
+            Cookie(key=CSRF_COOKIE, value=who.csrf, httponly=False, samesite="strict", secure=secure, path="/",
+                   max_age=idle if idle > 0 else None),
+        ],
+    )  # fmt: skip
+
+
+@post("/auth/logout", guards=[any_staff], status_code=200)
+async def logout(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    who = caller(request)
+    assert isinstance(who, Staff)
+    await audit(request, "auth.logout")
+    await runtime(request).accounts.logout(who.session_id)
+    return Response(
+        {"logged_out": True},
+        cookies=[
+            Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"),
+            Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/"),
+        ],
+    )
+
+
+@get("/auth/me", guards=[any_staff])
+async def me(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    who = caller(request)
+    assert isinstance(who, Staff)
+    return _me(who)
+
+
+@post("/setup", guards=[public], status_code=201, summary="Create the first admin with the one-time setup token")
+async def setup(request: Request[Any, Any, Any], data: JSONBody[SetupBody]) -> dict[str, Any]:
+    _same_origin(request)
+    await limit(request, "setup", SETUP_PER_MINUTE)
+    created = await runtime(request).accounts.setup_admin(data.token, data.login, data.name, data.password)
+    await audit(request, "staff.setup_admin", login=created["login"], detail="first admin")
+    return created
+
+
+@get("/pair/{code:str}", guards=[public], summary="Pair this PC as a kiosk or board (sets its device cookie)")
+async def pair(request: Request[Any, Any, Any], code: FromPath[str]) -> Response[dict[str, Any]]:
+    await limit(request, "pair", PAIR_PER_MINUTE)
+    rt = runtime(request)
+    device, token = await rt.accounts.pair(code)
+    request.scope["user"] = device
+    await audit(request, "device.pair", site=device.site, detail=device.name)
+    secure = _secure(request)
+    page = f"/{device.kind.value}/{device.site}"
+    return Response(
+        {"paired": True, "device": {"id": device.id, "site": device.site, "kind": device.kind.value,
+                                    "name": device.name}, "page": page},
+        cookies=[
+            Cookie(key=DEVICE_COOKIE, value=token, httponly=True, samesite="strict", secure=secure, path="/",
+                   max_age=DEVICE_COOKIE_AGE),
+            Cookie(key=CSRF_COOKIE, value=device.csrf, httponly=False, samesite="strict", secure=secure, path="/",
+                   max_age=DEVICE_COOKIE_AGE),
+        ],
+    )  # fmt: skip
+
+
+AUTH_ROUTES = [login, logout, me, setup]
+PAGE_ROUTES = [pair]

@@ -1,0 +1,51 @@
+"""Helpers every route module uses: the runtime, the caller, rate limits and audit entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from server.auth.principals import Device, Staff
+from server.runtime import Runtime
+
+
+def runtime(request: Request[Any, Any, Any]) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def caller(request: Request[Any, Any, Any]) -> Staff | Device | None:
+    user = request.scope.get("user")
+    return user if isinstance(user, Staff | Device) else None
+
+
+def operator(request: Request[Any, Any, Any]) -> str:
+    """Login of the staff member acting, recorded on tickets and in their events ("" for devices)."""
+    who = caller(request)
+    return who.login if isinstance(who, Staff) else ""
+
+
+def address(request: Request[Any, Any, Any]) -> str:
+    client = request.scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+async def limit(request: Request[Any, Any, Any], bucket: str, per_minute: int) -> None:
+    """Rate-limit a public endpoint per device, or per client address for anonymous callers."""
+    who = caller(request)
+    key = f"dev:{who.id}" if isinstance(who, Device) else f"addr:{address(request)}"
+    await runtime(request).limiter.hit(bucket, key, per_minute, 60)
+
+
+async def audit(request: Request[Any, Any, Any], action: str, **fields: Any) -> None:
+    """Record a staff action (who, what, which ticket or counter, when, from where)."""
+    who = caller(request)
+    rt = runtime(request)
+    if isinstance(who, Staff):
+        actor = {"login": who.login, "role": who.role.value}
+    elif isinstance(who, Device):
+        actor = {"login": f"device:{who.id}", "role": who.kind.value}
+    else:
+        actor = {"login": fields.pop("login", ""), "role": ""}
+    await rt.audit.append(rt.clock.now(), action=action, address=address(request), **actor, **fields)
