@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 
 from server import health, ws
 from server.api import admin, auth, errors, public, staff
-from server.auth.middleware import auth_middleware
+from server.auth.middleware import auth_middleware, security_headers
 from server.auth.passwords import Hasher
 from server.clock import Clock
 from server.config import Config, load_config
@@ -96,6 +96,7 @@ def create_app(
         route_handlers=[*health.ROUTES, *auth.PAGE_ROUTES, api, ws.site_socket, ws.ticket_socket],
         exception_handlers=errors.HANDLERS,
         middleware=[auth_middleware],
+        before_send=[security_headers],
         lifespan=[lifespan],
         state=State({"runtime": rt}),
         # JSON at /schema itself: the sites are offline LANs, so no documentation UI that loads from a CDN.

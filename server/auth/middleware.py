@@ -1,5 +1,5 @@
-"""Per request: who is calling (session cookie, device cookie or bearer token), CSRF for cookie-authenticated
-changes, and the security headers of every HTTP response."""
+"""Per request: who is calling (session cookie, device cookie or bearer token) and CSRF for cookie-authenticated
+changes; and the security headers of every HTTP response."""
 
 from __future__ import annotations
 
@@ -64,6 +64,13 @@ def csrf_ok(connection: ASGIConnection[Any, Any, Any, Any], who: Staff | Device 
     return bool(sent) and secrets.compare_digest(sent, who.csrf)
 
 
+def security_headers(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: every HTTP response, errors from the router included, carries these headers."""
+    if message["type"] == "http.response.start":
+        present = {bytes(k).lower() for k, _ in message.get("headers", [])}
+        message["headers"] = [*message.get("headers", []), *(h for h in SECURITY_HEADERS if h[0] not in present)]
+
+
 def auth_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -93,8 +100,8 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
 
         if scope.get("method") not in SAFE_METHODS and not csrf_ok(connection, who):
             response = error_response(403, "forbidden", "missing or wrong CSRF token: reload the page and try again")
-            await response.to_asgi_response(app=None, request=None)(scope, receive, send_with_headers)  # type: ignore[arg-type]
+            await response.to_asgi_response(app=None, request=None)(scope, receive, send)  # type: ignore[arg-type]
             return
-        await app(scope, receive, send_with_headers)
+        await app(scope, receive, send)
 
     return middleware

@@ -148,3 +148,58 @@ def test_serve_refuses_a_broken_config(tmp_path: Path) -> None:
     r = subprocess.run([*MADOGUCHI, "serve", "--config", str(bad), "--data-dir", str(tmp_path / "var")],
                        capture_output=True, text=True, timeout=60, env=_env())  # fmt: skip
     assert r.returncode == 2 and "services" in r.stderr
+
+
+@pytest.fixture
+def plain_serve(tmp_path: Path) -> Iterator[Served]:
+    """`madoguchi serve` as the README's first command starts it: no --demo, a fresh data dir."""
+    port = free_port()
+    cmd = [*MADOGUCHI, "serve", "--port", str(port), "--data-dir", str(tmp_path / "var")]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    served = Served(proc, port)
+    assert served.ready.wait(60), "".join(served.output)
+    yield served
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+
+
+def _cli(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*MADOGUCHI, *args, "--data-dir", str(tmp_path / "var")],
+        cwd=tmp_path, env=_env(), input=stdin, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_first_start_explains_the_first_admin_and_has_no_default_login(plain_serve: Served, tmp_path: Path) -> None:
+    out = "".join(plain_serve.output)
+    assert "No admin account exists yet" in out and "madoguchi staff add" in out and "/api/v1/setup" in out
+    with httpx.Client(base_url=plain_serve.url, timeout=10) as http:
+        for login, password in [("admin", "admin"), ("admin", "password"), ("root", "root"), ("demo-admin", "demo")]:
+            assert http.post("/api/v1/auth/login", json={"login": login, "password": password}).status_code in (
+                401,
+                429,
+            )
+        assert http.get("/api/v1/sites/city-hall/state").status_code == 401
+
+    made = _cli(tmp_path, "staff", "add", "--login", "sato", "--name", "佐藤", "--role", "admin", "--password-stdin",
+                "--json", stdin="a-long-admin-secret\n")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout) == {"login": "sato", "name": "佐藤", "role": "admin", "sites": [], "disabled": False}
+    weak = _cli(tmp_path, "staff", "add", "--login", "ito", "--name", "伊藤", "--role", "guide", "--password-stdin",
+                stdin="short\n")  # fmt: skip
+    assert weak.returncode == 1 and "validation_error" in weak.stderr
+    listed = json.loads(_cli(tmp_path, "staff", "list", "--json").stdout)
+    assert [s["login"] for s in listed] == ["sato"]
+
+    device = _cli(tmp_path, "device", "add", "--site", "city-hall", "--kind", "board", "--name", "ロビー", "--json")
+    created = json.loads(device.stdout)
+    assert set(created) >= {"id", "token", "pairing_url", "site", "kind"}
+    with httpx.Client(base_url=plain_serve.url, timeout=10) as http:
+        board = {"authorization": f"Bearer {created['token']}"}
+        assert http.get("/api/v1/sites/city-hall/state", headers=board).status_code == 200
+        assert _cli(tmp_path, "device", "revoke", created["id"]).returncode == 0
+        assert http.get("/api/v1/sites/city-hall/state", headers=board).status_code == 401
+        login = http.post("/api/v1/auth/login", json={"login": "sato", "password": "a-long-admin-secret"})
+        assert login.status_code == 200 and login.json()["role"] == "admin"
+    assert _cli(tmp_path, "staff", "disable", "--login", "sato").returncode == 0
+    assert json.loads(_cli(tmp_path, "staff", "list", "--json").stdout)[0]["disabled"] is True

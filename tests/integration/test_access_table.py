@@ -1,0 +1,187 @@
+"""Every route the app registers × every kind of caller, checked against the access table below.
+
+The test enumerates the app's routes: a new route that is not in ``ROUTES`` fails it, so nothing can be
+added without saying who may reach it. "ok" means the guard let the request through (the route may still
+answer 404 or 409 for its own reasons); 401 means no or invalid credentials; 403 wrong role, wrong
+device kind or another site's device or staff.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.routes import HTTPRoute, WebSocketRoute
+from websockets.exceptions import ConnectionClosed
+
+from tests.conftest import issue
+
+OK, U, F = "ok", 401, 403
+
+PRINCIPALS = [
+    "anonymous", "kiosk", "kiosk-tsuyazaki", "board", "admin", "manager",
+    "operator", "operator-tsuyazaki", "guide", "phone",
+]  # fmt: skip
+
+# Who gets through each policy, in PRINCIPALS order, for a resource of City Hall.
+POLICIES: dict[str, list[Any]] = {
+    #                anon kiosk k-tz board admin mgr  op   op-tz guide phone
+    "public":       [OK,  OK,   OK,  OK,   OK,   OK,  OK,  OK,   OK,   OK],
+    "site_read":    [U,   OK,   F,   OK,   OK,   OK,  OK,  F,    OK,   OK],
+    "issue":        [U,   OK,   F,   F,    OK,   OK,  F,   F,    OK,   F],
+    "counter":      [U,   F,    F,   F,    OK,   OK,  OK,  F,    F,    F],
+    "desk":         [U,   F,    F,   F,    OK,   OK,  OK,  F,    OK,   F],
+    "site_staff":   [U,   F,    F,   F,    OK,   OK,  OK,  F,    OK,   OK],
+    "site_manager": [U,   F,    F,   F,    OK,   OK,  F,   F,    F,    F],
+    "managers":     [U,   F,    F,   F,    OK,   OK,  F,   F,    F,    F],
+    "admins":       [U,   F,    F,   F,    OK,   F,   F,   F,    F,    F],
+    "any_staff":    [U,   F,    F,   F,    OK,   OK,  OK,  OK,   OK,   OK],
+}  # fmt: skip
+
+ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): "public",
+    ("GET", "/readyz"): "public",
+    ("GET", "/metrics"): "public",
+    ("GET", "/pair/{code:str}"): "public",
+    ("GET", "/api/v1/sites"): "public",
+    ("GET", "/api/v1/calendar"): "public",
+    ("GET", "/api/v1/tickets/by-token/{token:str}"): "public",
+    ("POST", "/api/v1/auth/login"): "public",
+    ("POST", "/api/v1/setup"): "public",
+    ("GET", "/api/v1/sites/{site:str}/state"): "site_read",
+    ("WS", "/ws/v1/sites/{site:str}"): "site_read",
+    ("WS", "/ws/v1/tickets/{token:str}"): "public",
+    ("POST", "/api/v1/sites/{site:str}/tickets"): "issue",
+    ("POST", "/api/v1/sites/{site:str}/checkins"): "issue",
+    ("POST", "/api/v1/counters/{counter:str}/open"): "counter",
+    ("POST", "/api/v1/counters/{counter:str}/pause"): "counter",
+    ("POST", "/api/v1/counters/{counter:str}/close"): "counter",
+    ("POST", "/api/v1/counters/{counter:str}/call-next"): "counter",
+    ("POST", "/api/v1/counters/{counter:str}/call"): "counter",
+    ("POST", "/api/v1/tickets/{ticket_id:str}/recall"): "counter",
+    ("POST", "/api/v1/tickets/{ticket_id:str}/start"): "counter",
+    ("POST", "/api/v1/tickets/{ticket_id:str}/return"): "counter",
+    ("POST", "/api/v1/tickets/{ticket_id:str}/no-show"): "counter",
+    ("POST", "/api/v1/tickets/{ticket_id:str}/complete"): "counter",
+    ("POST", "/api/v1/tickets/{ticket_id:str}/transfer"): "counter",
+    ("POST", "/api/v1/tickets/{ticket_id:str}/cancel"): "desk",
+    ("GET", "/api/v1/sites/{site:str}/tickets"): "site_staff",
+    ("POST", "/api/v1/sites/{site:str}/day-close"): "site_manager",
+    ("GET", "/api/v1/staff"): "managers",
+    ("POST", "/api/v1/staff"): "managers",
+    ("POST", "/api/v1/staff/{login:str}/password"): "managers",
+    ("POST", "/api/v1/staff/{login:str}/{change:str}"): "managers",
+    ("GET", "/api/v1/audit"): "managers",
+    ("GET", "/api/v1/devices"): "admins",
+    ("POST", "/api/v1/devices"): "admins",
+    ("POST", "/api/v1/devices/{device_id:str}/pairing"): "admins",
+    ("POST", "/api/v1/devices/{device_id:str}/revoke"): "admins",
+    ("GET", "/api/v1/auth/me"): "any_staff",
+    ("POST", "/api/v1/auth/logout"): "any_staff",
+}
+SCHEMA_PREFIX = "/schema"  # the OpenAPI document: public
+
+
+def app_routes(app: Any) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        if route.path.startswith(SCHEMA_PREFIX):
+            continue
+        if isinstance(route, WebSocketRoute):
+            found.add(("WS", route.path))
+        elif isinstance(route, HTTPRoute):
+            found |= {(m, route.path) for m in route.methods if m not in ("HEAD", "OPTIONS")}
+    return found
+
+
+async def test_every_route_is_in_the_table(server: Any) -> None:
+    app = server._server.config.app
+    missing = app_routes(app) - set(ROUTES)
+    assert not missing, f"routes without an access rule in the table: {sorted(missing)}"
+    stale = set(ROUTES) - app_routes(app)
+    assert not stale, f"table rows for routes that no longer exist: {sorted(stale)}"
+
+
+async def test_route_by_principal_table(server: Any, open_ws: Any) -> None:
+    admin = await server.login("admin")
+    ticket = await issue(admin, "pickup")
+    target = await server.add_staff("operator", ("city-hall",), login="target-op")
+    device = await admin.post("/api/v1/devices", json={"site": "city-hall", "kind": "board", "name": "target"})
+    device_id = device.json()["id"]
+
+    clients: dict[str, Any] = {"anonymous": server.http()}
+    clients["kiosk"] = await server.device("kiosk", "city-hall")
+    clients["kiosk-tsuyazaki"] = await server.device("kiosk", "tsuyazaki")
+    clients["board"] = await server.device("board", "city-hall")
+    clients["admin"] = admin
+    clients["manager"] = await server.login("manager")
+    clients["operator"] = await server.login("operator", ("city-hall",))
+    clients["operator-tsuyazaki"] = await server.login("operator", ("tsuyazaki",))
+    clients["guide"] = await server.login("guide", ("city-hall",))
+    clients["phone"] = await server.login("phone", ("city-hall",))
+
+    params = {
+        "site": "city-hall", "counter": "ch-booth-1", "ticket_id": ticket["id"], "token": ticket["token"],
+        "login": target["login"], "change": "enable", "device_id": device_id, "code": "no-such-code",
+    }  # fmt: skip
+    bodies: dict[str, Any] = {
+        "/api/v1/auth/login": target,
+        "/api/v1/setup": {"token": "wrong", "login": "someone", "name": "x", "password": "long-enough-pass"},
+        "/api/v1/sites/{site:str}/tickets": {"service": "pickup"},
+        "/api/v1/sites/{site:str}/checkins": {"code": "ABCD2345"},
+        "/api/v1/counters/{counter:str}/open": {"services": ["pickup"]},
+        "/api/v1/counters/{counter:str}/call": {"number": "P999"},
+        "/api/v1/tickets/{ticket_id:str}/complete": {"outcome": "completed"},
+        "/api/v1/tickets/{ticket_id:str}/transfer": {"service": "e-cert"},
+        "/api/v1/staff": {"login": "new-one", "name": "new", "role": "guide", "password": "long-enough-pass"},
+        "/api/v1/staff/{login:str}/password": {"password": "another-long-pass"},
+        "/api/v1/devices": {"site": "city-hall", "kind": "kiosk", "name": "spare"},
+    }
+
+    failures = []
+    # logout last: it ends the session the other rows use
+    for (method, path), policy in sorted(ROUTES.items(), key=lambda kv: kv[0][1].endswith("/logout")):
+        url = path
+        for name, value in params.items():
+            url = url.replace(f"{{{name}:str}}", value)
+        statuses = []
+        for who in PRINCIPALS:
+            statuses.append(await _attempt(server, clients[who], method, url, bodies.get(path), open_ws))
+        expected = POLICIES[policy]
+        if policy == "public":
+            # the answer of a public route never depends on who asks
+            if len({s for s in statuses}) != 1 or (statuses[0] in (401, 403) and path != "/api/v1/setup"):
+                failures.append(f"{method} {path}: public but answered {dict(zip(PRINCIPALS, statuses, strict=True))}")
+            continue
+        got = [OK if s not in (401, 403) else s for s in statuses]
+        if got != expected:
+            diff = {p: (g, e) for p, g, e in zip(PRINCIPALS, got, expected, strict=True) if g != e}
+            failures.append(f"{method} {path} ({policy}): got/expected {diff}")
+    assert not failures, "\n".join(failures)
+
+
+async def _attempt(server: Any, client: Any, method: str, url: str, body: Any, open_ws: Any) -> int:
+    if method == "WS":
+        headers = {}
+        if "authorization" in client.headers:
+            headers["Authorization"] = client.headers["authorization"]
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        if cookie:
+            headers["Cookie"] = cookie
+        ws = await open_ws(server.ws_url + url, additional_headers=headers)
+        try:
+            msg = await ws.recv()
+        except ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd else 0
+            return {4401: 401, 4403: 403}.get(code, code)
+        assert msg["type"] == "snapshot"
+        return 200
+    if url == "/api/v1/auth/login":
+        # logging in replaces (and ends) the session a client has: log in beside it, not on it
+        copy = server.http()
+        copy.headers.update(client.headers)
+        client = copy
+    if body is None:
+        r = await client.request(method, url)
+    else:
+        r = await client.request(method, url, json=body)
+    return int(r.status_code)
