@@ -16,7 +16,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from redis.exceptions import RedisError
 
 from server import health, ws
-from server.api import admin, auth, errors, public, staff
+from server.api import admin, auth, errors, printing, public, staff
 from server.auth.middleware import auth_middleware, security_headers
 from server.auth.passwords import Hasher
 from server.clock import Clock
@@ -91,7 +91,10 @@ def create_app(
                 await closer
             await rt.stop()
 
-    api = Router(path="/api/v1", route_handlers=[*public.ROUTES, *staff.ROUTES, *auth.AUTH_ROUTES, *admin.ROUTES])
+    api = Router(
+        path="/api/v1",
+        route_handlers=[*public.ROUTES, *staff.ROUTES, *auth.AUTH_ROUTES, *admin.ROUTES, *printing.ROUTES],
+    )
     return Litestar(
         route_handlers=[*health.ROUTES, *auth.PAGE_ROUTES, api, ws.site_socket, ws.ticket_socket],
         exception_handlers=errors.HANDLERS,

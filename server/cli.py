@@ -89,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     dev_list = device_sub.add_parser("list", help="list devices")
     revoke = device_sub.add_parser("revoke", help="revoke a device (its open pages close at once)")
     revoke.add_argument("id")
+    test = sub.add_parser("print-test", help="print a test ticket and show the printer's status")
+    test.add_argument("--printer", required=True, metavar="URI", help="e.g. tcp://192.168.10.21:9100?mode=kanji")
+    agent = sub.add_parser("print-agent", help="feed this kiosk PC's USB/serial printer from the server")
+    agent.add_argument("--server", required=True, metavar="URL", help="the server, e.g. http://192.168.10.5:8000")
+    agent.add_argument("--printer", required=True, metavar="URI", help="e.g. usb://04b8:0202 or serial:///dev/ttyUSB0")
+    agent.add_argument("--token-file", type=Path, help="file holding the kiosk's device token "
+                       "(default: $MADOGUCHI_DEVICE_TOKEN)")  # fmt: skip
+
     for p in (add, passwd, disable, enable, staff_list, dev_add, dev_list, revoke):
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.add_argument("--config", type=Path, default=None)
@@ -105,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return config_check(args.file)
     if args.command == "day":
         return asyncio.run(day_close(args))
+    if args.command == "print-test":
+        return asyncio.run(print_test(args.printer))
+    if args.command == "print-agent":
+        return print_agent(args)
     if args.command in ("staff", "device"):
         try:
             return asyncio.run(accounts_command(args))
@@ -179,7 +191,10 @@ def serve(args: argparse.Namespace) -> int:
         app = create_app(settings, redis_url=redis_url, config=config, embedded=embedded is not None)
         print(banner(settings, config), flush=True)
         print(asyncio.run(first_start(settings, config, redis_url)), flush=True)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", lifespan="on")
+        # long-polling print agents and websockets would hold a graceful shutdown open: they reconnect anyway
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, log_level="info", lifespan="on", timeout_graceful_shutdown=3
+        )
     except SystemExit:
         pass
     finally:
@@ -390,6 +405,47 @@ async def _accounts_action(args: argparse.Namespace, accounts: Any, config: Any,
         await accounts.revoke_device(args.id)
         return {"id": args.id, "revoked": True}
     return await accounts.list_devices()
+
+
+async def print_test(uri: str) -> int:
+    from printers.errors import PrinterError
+    from printers.transport import print_test_page
+
+    try:
+        status = await print_test_page(uri)
+    except ValueError as exc:
+        print(f"bad printer URI: {exc}", file=sys.stderr)
+        return 2
+    except PrinterError as exc:
+        print(f"{uri}: not printed: {exc}", file=sys.stderr)
+        return 1
+    print(f"{uri}: test page sent; printer status {status.state}" + (f" ({status.detail})" if status.detail else ""))
+    return 0 if status.state in ("ok", "paper_near_end", "unknown") else 1
+
+
+def print_agent(args: argparse.Namespace) -> int:
+    from printers.agent import PrintAgent
+
+    token = args.token_file.read_text().strip() if args.token_file else os.environ.get("MADOGUCHI_DEVICE_TOKEN", "")
+    if not token:
+        print("give the kiosk's device token with --token-file or MADOGUCHI_DEVICE_TOKEN "
+              "(from `madoguchi device add --kind kiosk --json`)", file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        agent = PrintAgent(args.server, token, args.printer)
+    except ValueError as exc:
+        print(f"bad printer URI: {exc}", file=sys.stderr)
+        return 2
+    log.info("print agent for %s: printing on %s", args.server, args.printer)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        asyncio.run(agent.run())
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    except PermissionError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ from typing import Any, Literal, TypeVar
 import holidays
 import msgspec
 
+from printers.uri import parse_printer_uri
+
 Lang = str
 """A UI language code: "ja", "en", "zh", "ko", "vi" or "ja-easy" (やさしい日本語)."""
 
@@ -137,6 +139,23 @@ class Area(_Struct, frozen=True, kw_only=True):
     name_en: str
 
 
+class Printer(_Struct, frozen=True, kw_only=True):
+    """A ticket printer of a site, named by its URI (docs/PRINTING.md); the first is used first."""
+
+    id: str
+    name: str
+    uri: str  # tcp://HOST:9100, usb://VID:PID, serial:///dev/ttyUSB0, file:///dev/usb/lp0, preview:///DIR
+
+
+class Printing(_Struct, frozen=True, kw_only=True):
+    """How tickets are printed: footer, retries and fail-over."""
+
+    footer: tuple[str, ...] = ("番号が呼ばれるまでお待ちください",)
+    failover_after: int = 2  # failed attempts on one printer before the site's next printer takes the job
+    retry_max_s: float = 10.0  # longest wait between two attempts
+    give_up_after_min: int = 15  # a job not printed by then is marked failed (the guide can reprint)
+
+
 class Site(_Struct, frozen=True, kw_only=True):
     """A place with counters (拠点): an office open on business days or an outreach venue."""
 
@@ -152,6 +171,7 @@ class Site(_Struct, frozen=True, kw_only=True):
     names: dict[Lang, str] = msgspec.field(default_factory=dict)  # zh, ko, vi, ja-easy
     areas: tuple[Area, ...] = ()  # when given, every counter's area must be one of them
     hours: Hours | None = None  # weekday hours of this site when they differ from Config.hours
+    printers: tuple[Printer, ...] = ()  # none: tickets are written as PNG previews under the data dir
 
     def counter(self, counter_id: str) -> Counter | None:
         """This site's counter with that id, or None."""
@@ -223,6 +243,7 @@ class Config(_Struct, frozen=True, kw_only=True):
     hours: Hours = Hours()
     year_end: Period = Period(start="12-29", end="01-03")  # 年末年始閉庁
     queue: QueueSettings = QueueSettings()
+    printing: Printing = Printing()
     services: tuple[Service, ...]
     sites: tuple[Site, ...]
     closures: tuple[Closure, ...] = ()
@@ -469,6 +490,7 @@ class _Checker:
         self.check_general()
         self.check_services()
         self.check_sites()
+        self.check_printing()
         self.check_closures()
         self.check_sunday_openings()
         self.check_outreach_events()
@@ -652,6 +674,21 @@ class _Checker:
         for counter_path, counter in counters:
             self.check_counter(counter_path, counter, site)
         self.check_unique(((counter_path, counter.number) for counter_path, counter in counters), "number")
+        printers = self.elements(site.printers, f"{path}.printers")
+        for printer_path, printer in printers:
+            self.check_printer(printer_path, printer)
+        self.check_unique(((printer_path, printer.id) for printer_path, printer in printers), "id")
+
+    def check_printer(self, path: str, printer: Printer) -> None:
+        self.check_id(f"{path}.id", printer.id)
+        if printer.id == "preview" or printer.id.startswith("agent-"):
+            self.error(f"{path}.id", "'preview' and 'agent-…' are reserved printer ids")
+        if not printer.name.strip():
+            self.error(f"{path}.name", "must not be empty")
+        try:
+            parse_printer_uri(printer.uri)
+        except ValueError as exc:
+            self.error(f"{path}.uri", str(exc))
 
     def check_counter(self, path: str, counter: Counter, site: Site) -> None:
         self.check_id(f"{path}.id", counter.id)
@@ -667,6 +704,15 @@ class _Checker:
             self.check_period(period_path, period)
 
     # days -------------------------------------------------------------------------------------
+
+    def check_printing(self) -> None:
+        printing = self.config.printing
+        if printing.failover_after < 1:
+            self.error("printing.failover_after", "must be at least 1")
+        if printing.retry_max_s <= 0:
+            self.error("printing.retry_max_s", "must be more than 0")
+        if printing.give_up_after_min < 1:
+            self.error("printing.give_up_after_min", "must be at least 1")
 
     def check_closures(self) -> None:
         for path, closure in self.elements(self.config.closures, "closures"):

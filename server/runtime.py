@@ -22,6 +22,7 @@ from server.auth.passwords import Hasher
 from server.clock import Clock
 from server.config import Config
 from server.fanout import Hub
+from server.printing import Printing
 from server.projection import project_event, project_ticket, state, wait_for
 from server.queue.store import Store
 from server.settings import Settings
@@ -60,6 +61,8 @@ class Runtime:
     accounts: Accounts = field(init=False)
     limiter: RateLimiter = field(init=False)
     audit: AuditLog = field(init=False)
+    blocking: Redis = field(init=False)
+    printing: Printing = field(init=False)
     hub: Hub = field(init=False)
     tz: ZoneInfo = field(init=False)
 
@@ -69,14 +72,20 @@ class Runtime:
         self.accounts = Accounts(self.redis, self.hasher)
         self.limiter = RateLimiter(self.redis)
         self.audit = AuditLog(self.redis)
+        self.blocking = redis_client(self.redis_url, blocking=True)
+        self.printing = Printing(self.store, self.blocking, self.config, self.settings.data_dir, self.settings.base_url)
         self.hub = Hub(lambda: redis_client(self.redis_url, blocking=True), self.config)
         self.tz = ZoneInfo(self.config.timezone)
 
     async def start(self) -> None:
         await self.hub.start()
+        if self.settings.print_workers:
+            await self.printing.start()
 
     async def stop(self) -> None:
+        await self.printing.stop()
         await self.hub.stop()
+        await self.blocking.aclose()
         await self.redis.aclose()
 
     async def state(self, site_id: str, *, staff: bool = False) -> dict[str, Any]:

@@ -42,6 +42,8 @@ class Settings:
     """Base URL printed on tickets (status page QR); defaults to http://host:port."""
     strict_persistence: bool = False
     """Refuse to start against a Redis without AOF instead of warning."""
+    print_workers: bool = True
+    """Drive the sites' printers from this process (one process per printer holds its lock)."""
     secure_cookies: bool = False
     """Mark cookies Secure even when the server itself sees plain HTTP (TLS ends at a proxy)."""
     allowed_origins: tuple[str, ...] = ()
@@ -67,6 +69,8 @@ class Settings:
                 raise SettingsError(f"MADOGUCHI_PORT: expected a port number, got {v!r}") from None
         if (v := environ.get("MADOGUCHI_STRICT_PERSISTENCE")) is not None:
             values["strict_persistence"] = _bool("MADOGUCHI_STRICT_PERSISTENCE", v)
+        if (v := environ.get("MADOGUCHI_PRINT_WORKERS")) is not None:
+            values["print_workers"] = _bool("MADOGUCHI_PRINT_WORKERS", v)
         if (v := environ.get("MADOGUCHI_SECURE_COOKIES")) is not None:
             values["secure_cookies"] = _bool("MADOGUCHI_SECURE_COOKIES", v)
         if v := environ.get("MADOGUCHI_ALLOWED_ORIGINS"):

@@ -133,17 +133,29 @@ class LiveServer:
 
 
 @pytest.fixture
-async def create_server(config: Config, redis_url: str) -> AsyncIterator[Callable[..., LiveServer]]:
+async def create_server(config: Config, redis_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., LiveServer]]:
+    """Servers on loopback. Print workers are off unless asked for: their printer.changed events would
+    interleave with the events a test counts."""
     servers: list[LiveServer] = []
 
-    def make(*, at: datetime = WEEKDAY_MORNING, url: str | None = None, settings: Settings | None = None) -> LiveServer:
+    def make(
+        *,
+        at: datetime = WEEKDAY_MORNING,
+        url: str | None = None,
+        settings: Settings | None = None,
+        config: Config = config,
+        print_workers: bool = False,
+        port: int = 0,
+    ) -> LiveServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", port))
         sock.listen(256)  # connections queue from now on, before uvicorn accepts them
         port = sock.getsockname()[1]
         clock = Clock(config.timezone, at)
-        settings = (settings or Settings()).with_(host="127.0.0.1", port=port)
+        settings = (settings or Settings(data_dir=tmp_path / "var")).with_(
+            host="127.0.0.1", port=port, print_workers=print_workers
+        )
         app = create_app(
             settings, redis_url=url or redis_url, config=config, clock=clock, embedded=True, hasher=FAST_HASHER
         )
@@ -155,7 +167,7 @@ async def create_server(config: Config, redis_url: str) -> AsyncIterator[Callabl
             started.set()
 
         app.on_startup.append(on_startup)
-        server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
+        server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning", timeout_graceful_shutdown=2))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         if not started.wait(timeout=20):

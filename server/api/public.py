@@ -89,7 +89,8 @@ async def issue_ticket(
 ) -> Response[dict[str, Any]]:
     rt = runtime(request)
     rt.store.site(site)
-    by_device = isinstance(caller(request), Device)
+    who = caller(request)
+    by_device = isinstance(who, Device)
     if by_device and data.priority:
         raise Forbidden("priority tickets are issued by the reception guide")
     issued = await rt.store.issue(
@@ -103,6 +104,12 @@ async def issue_ticket(
     t = issued.ticket
     raw = await rt.store.raw_state(site)
     public = rt.public_ticket(t, issued.waiting_ahead, raw)
+    status_url = rt.status_url(t["token"])
+    print_job = await rt.printing.job_of_ticket(site, t)
+    if data.print and print_job is None:
+        ticket_data = rt.printing.ticket_data(t, public, status_url, rt.clock.training)
+        kiosk = who.id if isinstance(who, Device) else None
+        print_job = await rt.printing.enqueue(site, t["id"], ticket_data, kiosk=kiosk)
     body = {
         **rt.staff_ticket(t),
         "site": site,
@@ -110,8 +117,8 @@ async def issue_ticket(
         "waiting_ahead": public["waiting_ahead"],
         "estimated_wait_min": public["estimated_wait_min"],
         "token": t["token"],
-        "status_url": rt.status_url(t["token"]),
-        "print_job": None,
+        "status_url": status_url,
+        "print_job": print_job,
     }
     body.pop("operator", None)
     if not by_device and issued.created:

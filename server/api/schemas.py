@@ -88,3 +88,24 @@ class NewDevice(Body):
     site: SiteId
     kind: Literal["kiosk", "board"]
     name: DisplayName
+
+
+class AgentStatus(Body):
+    """A printer's answer to DLE EOT as the print agent saw it (None: not answered)."""
+
+    online: bool | None = None
+    cover_open: bool | None = None
+    paper_near_end: bool | None = None
+    paper_out: bool | None = None
+    error: bool | None = None
+    detail: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class AgentPoll(Body):
+    status: AgentStatus | None = None
+    wait: Annotated[float, msgspec.Meta(ge=0, le=25)] = 20.0
+
+
+class AgentResult(Body):
+    state: Literal["printing", "printed", "retrying", "failed", "failover"]
+    detail: Annotated[str, msgspec.Meta(max_length=200)] = ""

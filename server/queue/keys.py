@@ -92,6 +92,29 @@ class SiteKeys:
         """Recent service durations in seconds, newest first, for the wait estimate."""
         return f"{self.durations_prefix}{business_date}:{service}"
 
+    def print_job(self, job_id: str) -> str:
+        return f"{self.base}:pjob:{job_id}"
+
+    def print_queue(self, printer: str) -> str:
+        """Job ids waiting for a printer, oldest first."""
+        return f"{self.base}:pq:{printer}"
+
+    def print_inflight(self, printer: str) -> str:
+        """Jobs a worker took and has not settled; put back at the head of the queue after a crash."""
+        return f"{self.base}:pq:{printer}:inflight"
+
+    def printer(self, printer: str) -> str:
+        """Last status a printer reported."""
+        return f"{self.base}:printer:{printer}"
+
+    def printer_lock(self, printer: str) -> str:
+        """Held by the one server process that drives a printer."""
+        return f"{self.base}:plock:{printer}"
+
+    def agent(self, device_id: str) -> str:
+        """Heartbeat of a kiosk's print agent (expires when the agent stops asking for jobs)."""
+        return f"{self.base}:agent:{device_id}"
+
     @property
     def streak(self) -> str:
         """Reservation/priority calls made in a row while a walk-in waited (call-order ratio)."""

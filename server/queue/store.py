@@ -312,6 +312,18 @@ class Store:
                     closed.append((site.id, day, n))
         return closed
 
+    # ---- other events ------------------------------------------------------------------------
+
+    async def emit(
+        self, site_id: str, event_type: str, payload: dict[str, Any], *, hash_key: str | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> int:  # fmt: skip
+        """Append ``event_type`` to the site stream, setting ``fields`` on ``hash_key`` in the same step."""
+        keys = SiteKeys(site_id)
+        flat = [x for kv in (fields or {}).items() for x in kv]
+        args = [STREAM_MAXLEN, event_type, iso(self.clock.now()), msgspec.json.encode(payload).decode(), *flat]
+        return int(await self._run("emit", [keys.seq, keys.events, hash_key or keys.seq], args))
+
     # ---- reads -------------------------------------------------------------------------------
 
     async def raw_state(self, site_id: str, opening: Opening | None = None) -> Raw:

@@ -35,6 +35,7 @@ POLICIES: dict[str, list[Any]] = {
     "managers":     [U,   F,    F,   F,    OK,   OK,  F,   F,    F,    F],
     "admins":       [U,   F,    F,   F,    OK,   F,   F,   F,    F,    F],
     "any_staff":    [U,   F,    F,   F,    OK,   OK,  OK,  OK,   OK,   OK],
+    "agent":        [U,   OK,   OK,  F,    F,    F,   F,   F,    F,    F],
 }  # fmt: skip
 
 ROUTES: dict[tuple[str, str], str] = {
@@ -64,6 +65,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/tickets/{ticket_id:str}/complete"): "counter",
     ("POST", "/api/v1/tickets/{ticket_id:str}/transfer"): "counter",
     ("POST", "/api/v1/tickets/{ticket_id:str}/cancel"): "desk",
+    ("POST", "/api/v1/tickets/{ticket_id:str}/reprint"): "desk",
+    ("GET", "/api/v1/printers"): "site_staff",
+    ("POST", "/api/v1/agent/poll"): "agent",
+    ("POST", "/api/v1/agent/status"): "agent",
+    ("POST", "/api/v1/agent/jobs/{job_id:str}"): "agent",
     ("GET", "/api/v1/sites/{site:str}/tickets"): "site_staff",
     ("POST", "/api/v1/sites/{site:str}/day-close"): "site_manager",
     ("GET", "/api/v1/staff"): "managers",
@@ -122,6 +128,7 @@ async def test_route_by_principal_table(server: Any, open_ws: Any) -> None:
     params = {
         "site": "city-hall", "counter": "ch-booth-1", "ticket_id": ticket["id"], "token": ticket["token"],
         "login": target["login"], "change": "enable", "device_id": device_id, "code": "no-such-code",
+        "job_id": "pj-none",
     }  # fmt: skip
     bodies: dict[str, Any] = {
         "/api/v1/auth/login": target,
@@ -135,7 +142,11 @@ async def test_route_by_principal_table(server: Any, open_ws: Any) -> None:
         "/api/v1/staff": {"login": "new-one", "name": "new", "role": "guide", "password": "long-enough-pass"},
         "/api/v1/staff/{login:str}/password": {"password": "another-long-pass"},
         "/api/v1/devices": {"site": "city-hall", "kind": "kiosk", "name": "spare"},
+        "/api/v1/agent/poll": {"wait": 0},
+        "/api/v1/agent/status": {"online": True, "paper_out": False},
+        "/api/v1/agent/jobs/{job_id:str}": {"state": "printed"},
     }
+    queries = {"/api/v1/printers": "?site=city-hall"}
 
     failures = []
     # logout last: it ends the session the other rows use
@@ -143,6 +154,7 @@ async def test_route_by_principal_table(server: Any, open_ws: Any) -> None:
         url = path
         for name, value in params.items():
             url = url.replace(f"{{{name}:str}}", value)
+        url += queries.get(path, "")
         statuses = []
         for who in PRINCIPALS:
             statuses.append(await _attempt(server, clients[who], method, url, bodies.get(path), open_ws))

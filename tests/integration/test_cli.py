@@ -203,3 +203,26 @@ def test_first_start_explains_the_first_admin_and_has_no_default_login(plain_ser
         assert login.status_code == 200 and login.json()["role"] == "admin"
     assert _cli(tmp_path, "staff", "disable", "--login", "sato").returncode == 0
     assert json.loads(_cli(tmp_path, "staff", "list", "--json").stdout)[0]["disabled"] is True
+
+
+def test_print_test_writes_a_test_page_and_reports_trouble(tmp_path: Path) -> None:
+    folder = tmp_path / "preview"
+    ok = subprocess.run([*MADOGUCHI, "print-test", "--printer", f"preview://{folder}?width=58"],
+                        capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert ok.returncode == 0 and "status ok" in ok.stdout
+    assert [p.suffix for p in folder.iterdir()] == [".png"]
+    bad = subprocess.run(
+        [*MADOGUCHI, "print-test", "--printer", "ftp://printer"], capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode == 2 and "bad printer URI" in bad.stderr
+    down = subprocess.run(
+        [*MADOGUCHI, "print-test", "--printer", f"tcp://127.0.0.1:{free_port()}?timeout=0.5"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert down.returncode == 1 and "not printed" in down.stderr
+
+
+def test_print_agent_needs_the_kiosk_token(tmp_path: Path) -> None:
+    r = subprocess.run([*MADOGUCHI, "print-agent", "--server", "http://127.0.0.1:9", "--printer", "usb://04b8:0202"],
+                       capture_output=True, text=True, timeout=60, env=_env())  # fmt: skip
+    assert r.returncode == 2 and "device token" in r.stderr

@@ -1,0 +1,109 @@
+"""Printers: their status for staff, reprints, and the print agent of a kiosk PC (long-poll for jobs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from printers.spooler import PrintJob
+from printers.status import PrinterStatus
+from server.api.common import audit, caller, runtime
+from server.api.schemas import AgentPoll, AgentResult, AgentStatus
+from server.auth.accounts import Forbidden
+from server.auth.guards import ALL_ROLES, DESK_ROLES, allow
+from server.auth.principals import Device, DeviceKind, Staff
+from server.printing import AGENT_TTL_S, agent_printer
+from server.queue import errors
+from server.queue.keys import SiteKeys
+
+staff_of_site = allow(*ALL_ROLES, site="query")
+desk_staff = allow(*DESK_ROLES, site="ticket")
+kiosk_agent = allow(devices=(DeviceKind.KIOSK,))
+
+
+@get("/printers", guards=[staff_of_site], summary="Printers with their status and waiting jobs")
+async def printers(request: Request[Any, Any, Any], site: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+    rt = runtime(request)
+    who = caller(request)
+    if site is not None:
+        rt.store.site(site)
+        sites = [site]
+    else:
+        sites = [s.id for s in rt.config.sites if isinstance(who, Staff) and who.may_use_site(s.id)]
+    return [p for s in sites for p in await rt.printing.of_site(s)]
+
+
+@post("/tickets/{ticket_id:str}/reprint", guards=[desk_staff], status_code=201)
+async def reprint(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> dict[str, Any]:
+    rt = runtime(request)
+    ticket, ahead = await rt.store.ticket(ticket_id)
+    site = str(ticket["id"]).partition(".")[0]
+    raw = await rt.store.raw_state(site)
+    public = rt.public_ticket(ticket, ahead, raw)
+    data = rt.printing.ticket_data(ticket, public, rt.status_url(ticket["token"]), rt.clock.training)
+    job = await rt.printing.enqueue(site, ticket["id"], data)
+    await audit(request, "ticket.reprint", site=site, ticket=ticket["id"], number=ticket["number"])
+    return {"ticket": ticket["id"], "number": ticket["number"], "print_job": job}
+
+
+def _device(request: Request[Any, Any, Any]) -> Device:
+    who = caller(request)
+    assert isinstance(who, Device)
+    return who
+
+
+def _status(body: AgentStatus) -> PrinterStatus:
+    return PrinterStatus(**msgspec.structs.asdict(body))
+
+
+@post("/agent/poll", guards=[kiosk_agent], status_code=200, summary="Print agent: report status, wait for a job")
+async def agent_poll(request: Request[Any, Any, Any], data: JSONBody[AgentPoll]) -> dict[str, Any]:
+    rt = runtime(request)
+    device = _device(request)
+    printer = agent_printer(device.id)
+    await rt.redis.set(SiteKeys(device.site).agent(device.id), device.name, ex=AGENT_TTL_S)
+    queue = rt.printing.queue_for(device.site)
+    if data.status is not None:
+        await queue.report(printer, _status(data.status))
+    job = await queue.unsettled(printer) or await queue.take(printer, data.wait)
+    if job is None:
+        return {"job": None}
+    return {"job": {"id": job.id, "created_at": job.created_at, "ticket": msgspec.to_builtins(job.ticket)}}
+
+
+@post("/agent/status", guards=[kiosk_agent], status_code=200, summary="Print agent: the printer's status changed")
+async def agent_status(request: Request[Any, Any, Any], data: JSONBody[AgentStatus]) -> dict[str, Any]:
+    rt = runtime(request)
+    device = _device(request)
+    await rt.redis.set(SiteKeys(device.site).agent(device.id), device.name, ex=AGENT_TTL_S)
+    status = _status(data)
+    await rt.printing.queue_for(device.site).report(agent_printer(device.id), status)
+    return {"state": status.state}
+
+
+@post("/agent/jobs/{job_id:str}", guards=[kiosk_agent], status_code=200, summary="Print agent: how a job went")
+async def agent_result(
+    request: Request[Any, Any, Any], job_id: FromPath[str], data: JSONBody[AgentResult]
+) -> dict[str, Any]:
+    rt = runtime(request)
+    device = _device(request)
+    printer = agent_printer(device.id)
+    queue = rt.printing.queue_for(device.site)
+    record = await rt.printing.job(device.site, job_id)
+    if record is None:
+        raise errors.NotFound("no such print job")
+    if record["printer"] != printer:
+        raise Forbidden("this job is not for this kiosk's printer")
+    job: PrintJob | None = await queue.load(job_id, printer)
+    if job is None:
+        raise errors.NotFound("no such print job")
+    if data.state == "failover":
+        return {"printer": await queue.failover(job, printer)}
+    await queue.settle(job, printer, data.state, data.detail)
+    return {"state": data.state}
+
+
+ROUTES = [printers, reprint, agent_poll, agent_status, agent_result]
