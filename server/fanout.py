@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from server.config import Config
 from server.projection import project_event
 from server.queue.keys import CONTROL_CHANNEL, SiteKeys
+from server.tasks import cancel_all
 
 log = logging.getLogger("madoguchi.fanout")
 
@@ -111,12 +112,7 @@ class Hub:
         self._tasks.append(asyncio.create_task(self._control(), name="fanout:control"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await cancel_all(self._tasks)
 
     def _dispatch(self, site: str, seq: int, data: str | bytes) -> None:
         event = self._decoder.decode(data)

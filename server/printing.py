@@ -36,6 +36,7 @@ from server.config import Config, Site
 from server.queue import errors
 from server.queue.keys import SiteKeys
 from server.queue.store import Store
+from server.tasks import cancel_all
 
 log = logging.getLogger("madoguchi.printing")
 
@@ -262,12 +263,7 @@ class Printing:
         return moved
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await cancel_all(self._tasks)
 
     async def _drive(self, site: str, entry: PrinterEntry) -> None:
         """Drive one printer while this process holds its lock; retry the lock (and Redis) forever."""
