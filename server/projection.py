@@ -71,11 +71,16 @@ def service_lines(config: Config, site: Site, opening: Opening, raw: Raw) -> lis
     return out
 
 
-def wait_for(config: Config, raw: Raw, service_id: str, ahead: int) -> int:
+def wait_for(config: Config, service_id: str, ahead: int, recent_seconds: list[float], counters_serving: int) -> int:
+    """Estimated minutes for someone with ``ahead`` people before them in ``service_id``."""
     svc = config.service(service_id)
-    minutes = svc.minutes if svc else 10
-    avg = average_minutes(raw.durations.get(service_id, []), minutes)
-    return estimate_wait(ahead, avg, _counters_serving(raw).get(service_id, 0))
+    avg = average_minutes(recent_seconds, svc.minutes if svc else 10)
+    return estimate_wait(ahead, avg, counters_serving)
+
+
+def wait_inputs(raw: Raw, service_id: str) -> tuple[list[float], int]:
+    """The recent service times and open counters of a service, from a snapshot."""
+    return raw.durations.get(service_id, []), _counters_serving(raw).get(service_id, 0)
 
 
 def state(

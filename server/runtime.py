@@ -23,7 +23,7 @@ from server.clock import Clock
 from server.config import Config
 from server.fanout import Hub
 from server.printing import Printing
-from server.projection import project_event, project_ticket, state, wait_for
+from server.projection import project_event, project_ticket, state, wait_for, wait_inputs
 from server.queue.store import Store
 from server.settings import Settings
 
@@ -106,9 +106,11 @@ class Runtime:
         ticket, ahead = await self.store.ticket_by_token(token)
         site_id = str(ticket["id"]).partition(".")[0]
         raw = await self.store.raw_state(site_id)
-        return self.public_ticket(ticket, ahead, raw)
+        return self.public_ticket(ticket, ahead, *wait_inputs(raw, ticket["service"]))
 
-    def public_ticket(self, ticket: dict[str, str], ahead: int, raw: Any) -> dict[str, Any]:
+    def public_ticket(
+        self, ticket: dict[str, str], ahead: int, recent_seconds: list[float], counters_serving: int
+    ) -> dict[str, Any]:
         waiting = ticket.get("status") == "waiting"
         svc = self.config.service(ticket["service"])
         site = self.config.site(str(ticket["id"]).partition(".")[0])
@@ -122,7 +124,9 @@ class Runtime:
             "status": ticket["status"],
             "position": ahead + 1 if waiting else 0,
             "waiting_ahead": ahead if waiting else 0,
-            "estimated_wait_min": wait_for(self.config, raw, ticket["service"], ahead) if waiting else 0,
+            "estimated_wait_min": (
+                wait_for(self.config, ticket["service"], ahead, recent_seconds, counters_serving) if waiting else 0
+            ),
             "counter": ticket.get("counter") or None,
             "counter_label": ticket.get("counter_label") or None,
             "lang": ticket.get("lang") or "ja",

@@ -16,6 +16,7 @@ from server.auth.accounts import Forbidden
 from server.auth.guards import ALL_ROLES, DESK_ROLES, allow
 from server.auth.principals import Device, DeviceKind, Staff
 from server.printing import AGENT_TTL_S, agent_printer
+from server.projection import wait_inputs
 from server.queue import errors
 from server.queue.keys import SiteKeys
 
@@ -42,7 +43,7 @@ async def reprint(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> 
     ticket, ahead = await rt.store.ticket(ticket_id)
     site = str(ticket["id"]).partition(".")[0]
     raw = await rt.store.raw_state(site)
-    public = rt.public_ticket(ticket, ahead, raw)
+    public = rt.public_ticket(ticket, ahead, *wait_inputs(raw, ticket["service"]))
     data = rt.printing.ticket_data(ticket, public, rt.status_url(ticket["token"]), rt.clock.training)
     job = await rt.printing.enqueue(site, ticket["id"], data)
     await audit(request, "ticket.reprint", site=site, ticket=ticket["id"], number=ticket["number"])

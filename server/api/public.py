@@ -102,8 +102,7 @@ async def issue_ticket(
         idempotency_key=data.idempotency_key,
     )
     t = issued.ticket
-    raw = await rt.store.raw_state(site)
-    public = rt.public_ticket(t, issued.waiting_ahead, raw)
+    public = rt.public_ticket(t, issued.waiting_ahead, issued.recent_seconds, issued.counters_serving)
     status_url = rt.status_url(t["token"])
     print_job = await rt.printing.job_of_ticket(site, t)
     if data.print and print_job is None:

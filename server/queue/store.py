@@ -67,6 +67,10 @@ class Issued:
     ticket: dict[str, str]
     waiting_ahead: int
     created: bool
+    recent_seconds: list[float]
+    """Recent service times of the ticket's service today (newest first), for the wait estimate."""
+    counters_serving: int
+    """Open counters serving the ticket's service."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +192,8 @@ class Store:
             keys.ticket_prefix, ticket_id, service.prefix, self.config.queue.number_digits, service.id,
             channel.value, int(priority), lang, token, int(now.timestamp() * 1000), iso(now), bdate,
             klass.value, slot_at_ms, IDEMPOTENCY_TTL_S, STREAM_MAXLEN, keys.queue_prefix, reservation,
+            keys.counter_prefix, msgspec.json.encode([c.id for c in self.site(site_id).counters]).decode(),
+            keys.durations(bdate, service.id),
         ]  # fmt: skip
         script_keys = [
             keys.seq, keys.events, keys.order, keys.number(bdate, service.prefix), keys.day(bdate),
@@ -199,9 +205,15 @@ class Store:
             raw = await self._run("issue", script_keys, args)
         except errors.StoreUnavailable:
             raw = await self._run("issue", script_keys, args)
-        created, ticket_json, ahead = raw
+        created, ticket_json, ahead, recent, serving = raw
         ticket = cast(dict[str, str], msgspec.json.decode(ticket_json))
-        return Issued(ticket=ticket, waiting_ahead=int(ahead), created=bool(int(created)))
+        return Issued(
+            ticket=ticket,
+            waiting_ahead=int(ahead),
+            created=bool(int(created)),
+            recent_seconds=[float(x) for x in _as_list(recent)],
+            counters_serving=int(serving),
+        )
 
     async def _set_token(self, token: str, site_id: str, ticket_id: str) -> None:
         try:

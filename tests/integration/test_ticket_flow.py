@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import math
+from datetime import timedelta
 from typing import Any
 
 from tests.conftest import issue, open_counter
@@ -201,3 +203,25 @@ async def test_counters_follow_the_season(create_server: Any) -> None:
     november = create_server(at=datetime.fromisoformat("2026-11-16T10:00:00+09:00"))
     assert len((await (await november.login()).get("/api/v1/sites/city-hall/state")).json()["counters"]) == 6
     assert len((await (await november.login()).get("/api/v1/sites/tsuyazaki/state")).json()["counters"]) == 2
+
+
+async def test_wait_estimate_follows_open_counters_and_service_times(server: Any, http: Any) -> None:
+    pickup_minutes = server.runtime.config.service("pickup").minutes
+    first = [await issue(http, "pickup") for _ in range(4)]
+    assert first[3]["waiting_ahead"] == 3 and first[3]["estimated_wait_min"] == 3 * pickup_minutes  # nobody open: one
+    await open_counter(http, "ch-booth-1", "pickup")
+    await open_counter(http, "ch-booth-2", "pickup", "e-cert")
+    fifth = await issue(http, "pickup")
+    assert fifth["waiting_ahead"] == 4 and fifth["estimated_wait_min"] == -(-4 * pickup_minutes // 2)
+    # a real service time replaces the configured default
+    t = (await http.post("/api/v1/counters/ch-booth-1/call-next")).json()
+    await http.post(f"/api/v1/tickets/{t['id']}/start")
+    server.clock.advance(timedelta(minutes=30))
+    await http.post(f"/api/v1/tickets/{t['id']}/complete", json={"outcome": "completed"})
+    done, _ = await server.call(server.runtime.store.ticket(t["id"]))
+    minutes = (int(done["finished_at"]) - int(done["serving_at"])) / 60_000  # 30 min and the test's own ms
+    sixth = await issue(http, "pickup")
+    assert sixth["waiting_ahead"] == 4 and sixth["estimated_wait_min"] == math.ceil(4 * minutes / 2)
+    state = (await http.get("/api/v1/sites/city-hall/state")).json()
+    pickup = next(s for s in state["services"] if s["id"] == "pickup")
+    assert pickup["estimated_wait_min"] == math.ceil(5 * minutes / 2)

@@ -3,13 +3,26 @@
 --       7 waiting line of the ticket's class, 8 number index of the date, 9 idempotency key
 -- ARGV: 1 ticket key prefix, 2 id, 3 prefix, 4 digits, 5 service, 6 channel, 7 priority 0|1, 8 lang,
 --       9 token, 10 now ms, 11 now ISO, 12 business date, 13 class resv|prio|walk, 14 slot ms (resv),
---       15 idempotency ttl s (0 = no key), 16 stream maxlen, 17 queue prefix, 18 reservation code
--- Returns: {created 1|0, ticket as JSON, waiting_ahead}
+--       15 idempotency ttl s (0 = no key), 16 stream maxlen, 17 queue prefix, 18 reservation code,
+--       19 counter key prefix, 20 the site's counter ids (JSON), 21 recent durations key of the service
+-- Returns: {created 1|0, ticket as JSON, waiting_ahead, recent service seconds of the service (list),
+--          open counters serving the service} -- what the wait estimate needs, read in the same step
+local function serving(service)
+  local n = 0
+  for _, cid in ipairs(cjson.decode(ARGV[20])) do
+    local c = redis.call('HMGET', ARGV[19] .. cid, 'status', 'services')
+    if c[1] == 'open' and c[2] and set_of(string.gsub(c[2], '[%[%]"]', ''))[service] then n = n + 1 end
+  end
+  return n
+end
+
 if tonumber(ARGV[15]) > 0 then
   local existing = redis.call('GET', KEYS[9])
   if existing then
     local t = hmap(ARGV[1] .. existing)
-    if t.id then return {0, cjson.encode(t), ahead_of(ARGV[17], t)} end
+    if t.id then
+      return {0, cjson.encode(t), ahead_of(ARGV[17], t), redis.call('LRANGE', ARGV[21], 0, -1), serving(t.service)}
+    end
   end
 end
 local n = redis.call('INCR', KEYS[4])
@@ -33,4 +46,4 @@ redis.call('SADD', KEYS[6], ARGV[12])
 redis.call('HSET', KEYS[8], number, ARGV[2])
 if tonumber(ARGV[15]) > 0 then redis.call('SET', KEYS[9], ARGV[2], 'EX', ARGV[15]) end
 emit(KEYS[1], KEYS[2], ARGV[16], 'ticket.issued', ARGV[11], {ticket = ticket_view(t)})
-return {1, cjson.encode(t), ahead}
+return {1, cjson.encode(t), ahead, redis.call('LRANGE', ARGV[21], 0, -1), serving(ARGV[5])}
