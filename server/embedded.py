@@ -65,7 +65,8 @@ def ping(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
 
 class EmbeddedRedis:
     def __init__(self, data_dir: Path, *, port: int | None = None, binary: str | None = None) -> None:
-        self.data_dir = Path(data_dir)
+        # absolute: the server changes into --dir before it opens its log file
+        self.data_dir = Path(data_dir).resolve()
         self.dir = self.data_dir / "redis"
         self.port = port or free_port()
         self.binary = binary or find_server_binary()
@@ -98,7 +99,8 @@ class EmbeddedRedis:
         deadline = time.monotonic() + timeout
         while not ping(self.port):
             if self.proc.poll() is not None:
-                log_tail = (self.dir / "server.log").read_text(errors="replace")[-2000:]
+                log_file = self.dir / "server.log"
+                log_tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else "(no log)"
                 raise EmbeddedError(f"{self.binary} exited with {self.proc.returncode}:\n{log_tail}")
             if time.monotonic() > deadline:
                 self.proc.kill()

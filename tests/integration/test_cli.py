@@ -152,9 +152,9 @@ def test_serve_refuses_a_broken_config(tmp_path: Path) -> None:
 
 @pytest.fixture
 def plain_serve(tmp_path: Path) -> Iterator[Served]:
-    """`madoguchi serve` as the README's first command starts it: no --demo, a fresh data dir."""
+    """`madoguchi serve` as the README's first command starts it: no --demo, the default data dir (./var)."""
     port = free_port()
-    cmd = [*MADOGUCHI, "serve", "--port", str(port), "--data-dir", str(tmp_path / "var")]
+    cmd = [*MADOGUCHI, "serve", "--port", str(port)]
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     served = Served(proc, port)
     assert served.ready.wait(60), "".join(served.output)
