@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
@@ -30,6 +30,11 @@ from server.settings import Settings
 log = logging.getLogger("madoguchi")
 
 
+POOL_SIZE = 256
+POOL_WAIT_S = 5.0
+"""A burst (a board reconnect storm, many kiosks at once) waits for a free connection instead of failing."""
+
+
 def redis_client(url: str, *, blocking: bool = False) -> Redis:
     """A client that fails fast when Redis is down, so requests answer 503 instead of hanging.
 
@@ -38,8 +43,10 @@ def redis_client(url: str, *, blocking: bool = False) -> Redis:
     re-run after a lost reply is refused by the transition table rather than applied twice.
     ``blocking`` clients (XREAD BLOCK) get no socket timeout.
     """
-    return Redis.from_url(
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=POOL_SIZE,
+        timeout=POOL_WAIT_S,
         decode_responses=True,
         socket_connect_timeout=2.0,
         socket_timeout=None if blocking else 5.0,
@@ -47,6 +54,7 @@ def redis_client(url: str, *, blocking: bool = False) -> Redis:
         health_check_interval=0 if blocking else 1,
         client_name="madoguchi-fanout" if blocking else "madoguchi",
     )
+    return Redis(connection_pool=pool)
 
 
 @dataclass

@@ -7,7 +7,7 @@ allowed at that site; a device only ever at its own site.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from litestar.connection import ASGIConnection
@@ -18,7 +18,8 @@ from server.auth.principals import Device, DeviceKind, Role, Staff
 from server.queue.errors import StoreUnavailable
 
 SiteFrom = Literal["site", "query", "counter", "ticket"] | None
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
+# Guards are coroutines: Litestar runs a plain function guard in a worker thread, on every request.
 
 ALL_ROLES = tuple(Role)
 COUNTER_ROLES = (Role.ADMIN, Role.MANAGER, Role.OPERATOR)
@@ -78,7 +79,7 @@ def check(
 
 
 def allow(*roles: Role, devices: tuple[DeviceKind, ...] = (), site: SiteFrom = None) -> Guard:
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         unverified = bool(connection.scope.get("auth_unavailable"))
         check(principal(connection), site_of(connection, site), roles, devices, unverified=unverified)
 
@@ -86,5 +87,5 @@ def allow(*roles: Role, devices: tuple[DeviceKind, ...] = (), site: SiteFrom = N
     return guard
 
 
-def public(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def public(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Anyone on the LAN: the route shows nothing beyond what a lobby board shows."""

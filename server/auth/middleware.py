@@ -64,8 +64,11 @@ def csrf_ok(connection: ASGIConnection[Any, Any, Any, Any], who: Staff | Device 
     return bool(sent) and secrets.compare_digest(sent, who.csrf)
 
 
-def security_headers(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: every HTTP response, errors from the router included, carries these headers."""
+async def security_headers(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: every HTTP response, errors from the router included, carries these headers.
+
+    A coroutine on purpose: Litestar hands a plain function hook to a worker thread for every ASGI message,
+    every websocket frame to every board included."""
     if message["type"] == "http.response.start":
         present = {bytes(k).lower() for k, _ in message.get("headers", [])}
         message["headers"] = [*message.get("headers", []), *(h for h in SECURITY_HEADERS if h[0] not in present)]
