@@ -79,7 +79,7 @@ class Runtime:
         self.store = Store(self.redis, self.config, self.clock)
         self.accounts = Accounts(self.redis, self.hasher)
         self.limiter = RateLimiter(self.redis)
-        self.audit = AuditLog(self.redis)
+        self.audit = AuditLog(self.redis, [site.id for site in self.config.sites])
         self.blocking = redis_client(self.redis_url, blocking=True)
         self.printing = Printing(self.store, self.blocking, self.config, self.settings.data_dir, self.settings.base_url)
         self.hub = Hub(lambda: redis_client(self.redis_url, blocking=True), self.config)

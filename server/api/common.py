@@ -38,14 +38,31 @@ async def limit(request: Request[Any, Any, Any], bucket: str, per_minute: int) -
     await runtime(request).limiter.hit(bucket, key, per_minute, 60)
 
 
-async def audit(request: Request[Any, Any, Any], action: str, **fields: Any) -> None:
-    """Record a staff action (who, what, which ticket or counter, when, from where)."""
+def audit_entry(request: Request[Any, Any, Any], action: str, **fields: Any) -> dict[str, Any] | None:
+    """A staff action for the audit log (who, what, where, when, from where); None for devices.
+
+    Queue changes hand it to the store script, which appends it in the same atomic step as the change.
+    """
     who = caller(request)
     rt = runtime(request)
     if isinstance(who, Staff):
         actor = {"login": who.login, "role": who.role.value}
     elif isinstance(who, Device):
-        actor = {"login": f"device:{who.id}", "role": who.kind.value}
+        return None
     else:
         actor = {"login": fields.pop("login", ""), "role": ""}
-    await rt.audit.append(rt.clock.now(), action=action, address=address(request), **actor, **fields)
+    entry = {"at": rt.clock.now().isoformat(timespec="seconds"), "action": action, **actor, "address": address(request)}
+    entry.update({k: v for k, v in fields.items() if v not in (None, "")})
+    return entry
+
+
+async def audit(request: Request[Any, Any, Any], action: str, **fields: Any) -> None:
+    """Record an action that changes no queue state (logins, accounts, devices, reprints)."""
+    who = caller(request)
+    if isinstance(who, Device):
+        fields.setdefault("login", f"device:{who.id}")
+        request.scope["user"] = None  # recorded under the device's name, without a role
+    entry = audit_entry(request, action, **fields)
+    request.scope["user"] = who
+    if entry is not None:
+        await runtime(request).audit.append(entry)

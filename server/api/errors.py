@@ -72,5 +72,7 @@ HANDLERS: dict[type[Exception] | int, Any] = {
     HTTPException: http_error,
     RedisError: redis_error,
     ConnectionError: redis_error,
+    TimeoutError: redis_error,  # a store command or a pool wait that ran out of time
+    OSError: redis_error,  # sockets to the store are the only I/O a request does
     Exception: unexpected_error,
 }

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from server.api.common import audit, caller, limit, runtime
+from server.api.common import audit_entry, caller, limit, runtime
 from server.api.schemas import CheckIn, IssueTicket
 from server.auth.accounts import Forbidden
 from server.auth.guards import ALL_ROLES, ISSUE_ROLES, allow, public
@@ -100,6 +100,7 @@ async def issue_ticket(
         priority=data.priority,
         lang=data.lang,
         idempotency_key=data.idempotency_key,
+        audit=audit_entry(request, "ticket.issue", site=site, detail="priority" if data.priority else None),
     )
     t = issued.ticket
     public = rt.public_ticket(t, issued.waiting_ahead, issued.recent_seconds, issued.counters_serving)
@@ -120,9 +121,6 @@ async def issue_ticket(
         "print_job": print_job,
     }
     body.pop("operator", None)
-    if not by_device and issued.created:
-        await audit(request, "ticket.issue", site=site, ticket=t["id"], number=t["number"],
-                    detail="priority" if data.priority else None)  # fmt: skip
     return Response(body, status_code=201 if issued.created else 200)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from server.api.common import audit, operator, runtime
+from server.api.common import audit_entry, operator, runtime
 from server.api.schemas import CallNumber, Complete, OpenCounter, PauseCounter, Transfer
 from server.auth.guards import ALL_ROLES, COUNTER_ROLES, DESK_ROLES, MANAGERS, allow
 from server.projection import counter_view
@@ -23,10 +23,11 @@ site_managers = allow(*MANAGERS, site="site")
 
 async def _counter_op(request: Request[Any, Any, Any], counter: str, op: str, **kw: Any) -> dict[str, Any]:
     rt = runtime(request)
-    view = counter_view(await rt.store.counter_op(counter, op, operator=operator(request), **kw), rt.config)
-    await audit(request, f"counter.{op}", site=rt.store.counter(counter)[0].id, counter=counter,
-                detail=",".join(kw.get("services") or []) or kw.get("reason"))  # fmt: skip
-    return view
+    entry = audit_entry(request, f"counter.{op}", site=rt.store.counter(counter)[0].id, counter=counter,
+                        detail=",".join(kw.get("services") or []) or kw.get("reason"))  # fmt: skip
+    return counter_view(
+        await rt.store.counter_op(counter, op, operator=operator(request), audit=entry, **kw), rt.config
+    )
 
 
 @post("/counters/{counter:str}/open", guards=[counter_staff], status_code=200)
@@ -50,9 +51,8 @@ async def close_counter(request: Request[Any, Any, Any], counter: FromPath[str])
 
 async def _call(request: Request[Any, Any, Any], counter: str, number: str | None) -> dict[str, Any]:
     rt = runtime(request)
-    t = rt.staff_ticket(await rt.store.call(counter, number=number, operator=operator(request)))
-    await audit(request, "ticket.call", site=t["site"], counter=counter, ticket=t["id"], number=t["number"])
-    return t
+    entry = audit_entry(request, "ticket.call", site=rt.store.counter(counter)[0].id, counter=counter)
+    return rt.staff_ticket(await rt.store.call(counter, number=number, operator=operator(request), audit=entry))
 
 
 @post("/counters/{counter:str}/call-next", guards=[counter_staff], status_code=200)
@@ -69,11 +69,10 @@ async def call_number(
 
 async def _act(request: Request[Any, Any, Any], ticket_id: str, action: Action, **kw: str) -> dict[str, Any]:
     rt = runtime(request)
-    t = rt.staff_ticket(await rt.store.act(ticket_id, action, operator=operator(request), **kw))
     detail = " ".join(v for v in (kw.get("outcome"), kw.get("service"), kw.get("note")) if v)
-    await audit(request, f"ticket.{action.value}", site=t["site"], counter=t["counter"], ticket=t["id"],
-                number=t["number"], detail=detail)  # fmt: skip
-    return t
+    site = ticket_id.partition(".")[0]
+    entry = audit_entry(request, f"ticket.{action.value}", site=site, detail=detail)
+    return rt.staff_ticket(await rt.store.act(ticket_id, action, operator=operator(request), audit=entry, **kw))
 
 
 @post("/tickets/{ticket_id:str}/recall", guards=[ticket_staff], status_code=200)
@@ -134,8 +133,7 @@ async def day_close(
     rt = runtime(request)
     rt.store.site(site)
     business_date = (day or rt.store.business_date()).isoformat()
-    was_open, n = await rt.store.close_day(site, business_date)
-    await audit(request, "day.close", site=site, detail=f"{business_date}: {n} unserved")
+    was_open, n = await rt.store.close_day(site, business_date, audit=audit_entry(request, "day.close", site=site))
     return {"site": site, "business_date": business_date, "was_open": was_open, "unserved": n}
 
 

@@ -8,28 +8,33 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
 
-from server.queue.keys import audit_key
+from server.queue.keys import SiteKeys, audit_key
 
 FIELDS = ("at", "login", "role", "action", "site", "counter", "ticket", "number", "detail", "address")
 
 
 class AuditLog:
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
+    """Entries of actions on a site's queue are appended by the store scripts to the site's list (same
+    atomic step as the change); everything else (logins, accounts, devices) goes to the global list here."""
 
-    async def append(self, at: datetime, **entry: Any) -> None:
-        record = {"at": at.isoformat(timespec="seconds"), **{k: v for k, v in entry.items() if v not in (None, "")}}
-        await self.redis.rpush(audit_key(at.date().isoformat()), msgspec.json.encode(record))
+    def __init__(self, redis: Redis, sites: list[str]) -> None:
+        self.redis = redis
+        self.sites = sites
+
+    async def append(self, entry: dict[str, Any]) -> None:
+        await self.redis.rpush(audit_key(str(entry["at"])[:10]), msgspec.json.encode(entry))
 
     async def entries(self, day: str) -> list[dict[str, Any]]:
-        raw = await self.redis.lrange(audit_key(day), 0, -1)
-        return [msgspec.json.decode(r) for r in raw]
+        """All entries of a date, in time order (each list keeps its own order for equal times)."""
+        out: list[dict[str, Any]] = []
+        for key in (audit_key(day), *(SiteKeys(s).audit(day) for s in self.sites)):
+            out += [msgspec.json.decode(r) for r in await self.redis.lrange(key, 0, -1)]
+        return sorted(out, key=lambda e: str(e.get("at", "")))
 
 
 def to_csv(entries: list[dict[str, Any]]) -> str:

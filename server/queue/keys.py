@@ -92,6 +92,10 @@ class SiteKeys:
         """Recent service durations in seconds, newest first, for the wait estimate."""
         return f"{self.durations_prefix}{business_date}:{service}"
 
+    def audit(self, day: str) -> str:
+        """Staff actions at this site on a date, appended by the same script as the change they record."""
+        return f"{self.base}:audit:{day}"
+
     def print_job(self, job_id: str) -> str:
         return f"{self.base}:pjob:{job_id}"
 

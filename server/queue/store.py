@@ -56,6 +56,11 @@ def _load_scripts() -> dict[str, str]:
     return out
 
 
+def audit_arg(entry: dict[str, Any] | None) -> str:
+    """A staff audit entry for a script ('' when the actor is a device or the system)."""
+    return msgspec.json.encode(entry).decode() if entry else ""
+
+
 def iso(dt: datetime) -> str:
     return dt.isoformat(timespec="milliseconds")
 
@@ -174,6 +179,7 @@ class Store:
         idempotency_key: str | None = None,
         slot_at_ms: int = 0,
         reservation: str = "",
+        audit: dict[str, Any] | None = None,
     ) -> Issued:
         """Issue a ticket now. The same ``idempotency_key`` returns the ticket issued the first time."""
         _, service, _ = self.check_can_issue(site_id, service_id)
@@ -193,12 +199,12 @@ class Store:
             channel.value, int(priority), lang, token, int(now.timestamp() * 1000), iso(now), bdate,
             klass.value, slot_at_ms, IDEMPOTENCY_TTL_S, STREAM_MAXLEN, keys.queue_prefix, reservation,
             keys.counter_prefix, msgspec.json.encode([c.id for c in self.site(site_id).counters]).decode(),
-            keys.durations(bdate, service.id),
+            keys.durations(bdate, service.id), audit_arg(audit),
         ]  # fmt: skip
         script_keys = [
             keys.seq, keys.events, keys.order, keys.number(bdate, service.prefix), keys.day(bdate),
             keys.open_days, keys.queue(bdate, service.id, klass.value), keys.numbers(bdate),
-            keys.idempotency(idem),
+            keys.idempotency(idem), keys.audit(bdate),
         ]  # fmt: skip
         await self._set_token(token, site_id, ticket_id)
         try:
@@ -225,7 +231,7 @@ class Store:
 
     async def counter_op(
         self, counter_id: str, op: str, *, services: list[str] | None = None, operator: str = "",
-        reason: str = "",
+        reason: str = "", audit: dict[str, Any] | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """Open (with the services it serves), pause or close a counter."""
         site, counter = self.counter(counter_id)
@@ -240,12 +246,15 @@ class Store:
         keys = SiteKeys(site.id)
         args = [
             op, msgspec.json.encode(services or []).decode(), counter.id, iso(self.clock.now()),
-            STREAM_MAXLEN, keys.ticket_prefix, operator, reason,
+            STREAM_MAXLEN, keys.ticket_prefix, operator, reason, audit_arg(audit),
         ]  # fmt: skip
-        raw = await self._run("counter", [keys.seq, keys.events, keys.counter(counter.id)], args)
+        audit_key = keys.audit(self.business_date().isoformat())
+        raw = await self._run("counter", [keys.seq, keys.events, keys.counter(counter.id), audit_key], args)
         return cast(dict[str, Any], msgspec.json.decode(raw))
 
-    async def call(self, counter_id: str, *, number: str | None = None, operator: str = "") -> dict[str, str]:
+    async def call(
+        self, counter_id: str, *, number: str | None = None, operator: str = "", audit: dict[str, Any] | None = None
+    ) -> dict[str, str]:
         """Call the next ticket by the call order, or the given ``number``, to ``counter_id``."""
         site, counter = self.counter(counter_id)
         keys = SiteKeys(site.id)
@@ -255,10 +264,11 @@ class Store:
         args: list[Any] = [
             keys.ticket_prefix, keys.queue_prefix, bdate, int(now.timestamp() * 1000), iso(now),
             q.reservation_ratio, q.reservation_early_min * 60_000, counter.id, counter.label, operator,
-            STREAM_MAXLEN, q.recent_calls, "number" if number else "next", number or "",
+            STREAM_MAXLEN, q.recent_calls, "number" if number else "next", number or "", audit_arg(audit),
         ]  # fmt: skip
         script_keys = [
             keys.seq, keys.events, keys.counter(counter.id), keys.streak, keys.calls, keys.numbers(bdate),
+            keys.audit(bdate),
         ]  # fmt: skip
         raw = await self._run("call", script_keys, args)
         return cast(dict[str, str], msgspec.json.decode(raw))
@@ -274,6 +284,7 @@ class Store:
         outcome: str = "",
         note: str = "",
         service: str = "",
+        audit: dict[str, Any] | None = None,
     ) -> dict[str, str]:
         """Apply one action of the transition table to a ticket."""
         site_id = self.site_of_ticket(ticket_id)
@@ -288,25 +299,33 @@ class Store:
             action.value, ",".join(s.value for s in allowed_from(action)), target_of(action).value,
             EVENTS[action], int(now.timestamp() * 1000), iso(now), keys.queue_prefix, keys.counter_prefix,
             STREAM_MAXLEN, self.config.queue.recent_calls, operator, outcome, note, service,
-            keys.durations_prefix, DURATIONS_KEPT,
+            keys.durations_prefix, DURATIONS_KEPT, audit_arg(audit),
         ]  # fmt: skip
-        raw = await self._run("action", [keys.seq, keys.events, keys.ticket(ticket_id), keys.calls], args)
+        script_keys = [keys.seq, keys.events, keys.ticket(ticket_id), keys.calls, keys.audit(now.date().isoformat())]
+        raw = await self._run("action", script_keys, args)
         return cast(dict[str, str], msgspec.json.decode(raw))
 
     # ---- day close ---------------------------------------------------------------------------
 
-    async def close_day(self, site_id: str, business_date: str) -> tuple[bool, int]:
+    async def close_day(
+        self, site_id: str, business_date: str, audit: dict[str, Any] | None = None
+    ) -> tuple[bool, int]:
         """Make every ticket of ``business_date`` still waiting, called or serving ``unserved``."""
         self.site(site_id)
         keys = SiteKeys(site_id)
         now = self.clock.now()
         args = [
             keys.ticket_prefix, keys.queue_prefix, keys.counter_prefix, business_date,
-            int(now.timestamp() * 1000), iso(now), STREAM_MAXLEN,
+            int(now.timestamp() * 1000), iso(now), STREAM_MAXLEN, audit_arg(audit),
         ]  # fmt: skip
-        was_open, n = await self._run(
-            "day_close", [keys.seq, keys.events, keys.day(business_date), keys.open_days], args
-        )
+        script_keys = [
+            keys.seq,
+            keys.events,
+            keys.day(business_date),
+            keys.open_days,
+            keys.audit(now.date().isoformat()),
+        ]
+        was_open, n = await self._run("day_close", script_keys, args)
         return bool(int(was_open)), int(n)
 
     async def open_days(self, site_id: str) -> list[str]:

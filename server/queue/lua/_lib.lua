@@ -56,3 +56,16 @@ end
 local function fail(code, detail)
   return redis.error_reply(code .. ' ' .. detail)
 end
+
+-- Appends the caller's staff audit entry (JSON, '' for none) in the same step as the change it records,
+-- completed with what only the script knows: the ticket, its number and its counter.
+local function audit(key, entry_json, t)
+  if entry_json == nil or entry_json == '' then return end
+  local e = cjson.decode(entry_json)
+  if t then
+    e['ticket'] = t.id
+    e['number'] = t.number
+    if (e['counter'] == nil or e['counter'] == '') and t.counter and t.counter ~= '' then e['counter'] = t.counter end
+  end
+  redis.call('RPUSH', key, cjson.encode(e))
+end

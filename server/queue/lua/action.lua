@@ -1,10 +1,10 @@
 -- Move one ticket by an action of the transition table (server/queue/models.py TRANSITIONS):
 -- recall, start, return, no_show, complete, transfer, cancel. Appends the action's event.
--- KEYS: 1 seq, 2 events, 3 ticket hash, 4 recent calls
+-- KEYS: 1 seq, 2 events, 3 ticket hash, 4 recent calls, 5 audit list
 -- ARGV: 1 action, 2 allowed source statuses (comma list), 3 target status, 4 event type, 5 now ms,
 --       6 now ISO, 7 queue prefix, 8 counter key prefix, 9 stream maxlen, 10 recent calls kept,
 --       11 operator, 12 outcome, 13 note, 14 new service (transfer), 15 durations key prefix,
---       16 durations kept
+--       16 durations kept, 17 staff audit entry (JSON or '')
 -- Returns: the ticket as JSON; errors not_found, invalid_transition
 local t = hmap(KEYS[3])
 if not t.id then return fail('not_found', 'no such ticket') end
@@ -90,4 +90,5 @@ if release_counter then
 end
 extra.ticket = view
 emit(KEYS[1], KEYS[2], ARGV[9], ARGV[4], ARGV[6], extra)
+audit(KEYS[5], ARGV[17], {id = t.id, number = t.number, counter = left_counter})
 return cjson.encode(t)

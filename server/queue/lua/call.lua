@@ -1,9 +1,9 @@
 -- Call a ticket to a counter: the next one by the call order (server/queue/rules.py choose_next),
 -- or a given number. Appends ticket.called.
--- KEYS: 1 seq, 2 events, 3 counter hash, 4 streak, 5 recent calls, 6 number index of the date
+-- KEYS: 1 seq, 2 events, 3 counter hash, 4 streak, 5 recent calls, 6 number index of the date, 7 audit list
 -- ARGV: 1 ticket key prefix, 2 queue prefix, 3 business date, 4 now ms, 5 now ISO, 6 ratio,
 --       7 early ms, 8 counter id, 9 counter label, 10 operator, 11 stream maxlen, 12 recent calls kept,
---       13 mode next|number, 14 number (mode number)
+--       13 mode next|number, 14 number (mode number), 15 staff audit entry (JSON or '')
 -- Returns: the called ticket as JSON; errors counter_not_open, counter_busy, no_waiting_ticket,
 --          not_found, invalid_transition
 local c = hmap(KEYS[3])
@@ -85,4 +85,5 @@ redis.call('LPUSH', KEYS[5], cjson.encode({number = t.number, service = t.servic
   counter_label = ARGV[9], called_at = ARGV[5]}))
 redis.call('LTRIM', KEYS[5], 0, tonumber(ARGV[12]) - 1)
 emit(KEYS[1], KEYS[2], ARGV[11], 'ticket.called', ARGV[5], {ticket = ticket_view(t)})
+audit(KEYS[7], ARGV[15], t)
 return cjson.encode(t)

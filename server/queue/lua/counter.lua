@@ -1,7 +1,7 @@
 -- Open, pause or close a counter; appends counter.changed.
--- KEYS: 1 seq, 2 events, 3 counter hash
+-- KEYS: 1 seq, 2 events, 3 counter hash, 4 audit list
 -- ARGV: 1 op open|pause|close, 2 services JSON (open), 3 counter id, 4 now ISO, 5 stream maxlen,
---       6 ticket key prefix, 7 operator, 8 reason (pause)
+--       6 ticket key prefix, 7 operator, 8 reason (pause), 9 staff audit entry (JSON or '')
 -- Returns: the counter as JSON; error counter_busy when closing while holding a ticket
 local c = hmap(KEYS[3])
 local holding = nil
@@ -25,4 +25,5 @@ c = hmap(KEYS[3])
 local view = {id = ARGV[3], status = c.status, services = c.services or '[]', reason = c.reason or '',
   current_number = holding or ''}
 emit(KEYS[1], KEYS[2], ARGV[5], 'counter.changed', ARGV[4], {counter = view})
+audit(KEYS[4], ARGV[9], nil)
 return cjson.encode(view)

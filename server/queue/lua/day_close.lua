@@ -1,8 +1,8 @@
 -- Close a business date: every ticket still waiting, called or serving becomes unserved, counters let
 -- go of them, the date leaves the open days; appends day.closed (only when the date was open).
--- KEYS: 1 seq, 2 events, 3 day set, 4 open days
+-- KEYS: 1 seq, 2 events, 3 day set, 4 open days, 5 audit list
 -- ARGV: 1 ticket key prefix, 2 queue prefix, 3 counter key prefix, 4 business date, 5 now ms, 6 now ISO,
---       7 stream maxlen
+--       7 stream maxlen, 8 staff audit entry (JSON or '')
 -- Returns: {was open 1|0, tickets made unserved}
 local was_open = redis.call('SISMEMBER', KEYS[4], ARGV[4])
 local n = 0
@@ -22,5 +22,10 @@ end
 redis.call('SREM', KEYS[4], ARGV[4])
 if was_open == 1 then
   emit(KEYS[1], KEYS[2], ARGV[7], 'day.closed', ARGV[6], {business_date = ARGV[4], unserved = n})
+end
+if ARGV[8] ~= '' then
+  local e = cjson.decode(ARGV[8])
+  e['detail'] = ARGV[4] .. ': ' .. n .. ' unserved'
+  redis.call('RPUSH', KEYS[5], cjson.encode(e))
 end
 return {was_open, n}

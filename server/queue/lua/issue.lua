@@ -1,10 +1,11 @@
 -- Issue a ticket: number it, queue it, index it, and append ticket.issued.
 -- KEYS: 1 seq, 2 events, 3 issue order, 4 number counter (date, series), 5 day set, 6 open days,
---       7 waiting line of the ticket's class, 8 number index of the date, 9 idempotency key
+--       7 waiting line of the ticket's class, 8 number index of the date, 9 idempotency key, 10 audit list
 -- ARGV: 1 ticket key prefix, 2 id, 3 prefix, 4 digits, 5 service, 6 channel, 7 priority 0|1, 8 lang,
 --       9 token, 10 now ms, 11 now ISO, 12 business date, 13 class resv|prio|walk, 14 slot ms (resv),
 --       15 idempotency ttl s (0 = no key), 16 stream maxlen, 17 queue prefix, 18 reservation code,
---       19 counter key prefix, 20 the site's counter ids (JSON), 21 recent durations key of the service
+--       19 counter key prefix, 20 the site's counter ids (JSON), 21 recent durations key of the service,
+--       22 staff audit entry (JSON, '' for a kiosk)
 -- Returns: {created 1|0, ticket as JSON, waiting_ahead, recent service seconds of the service (list),
 --          open counters serving the service} -- what the wait estimate needs, read in the same step
 local function serving(service)
@@ -46,4 +47,5 @@ redis.call('SADD', KEYS[6], ARGV[12])
 redis.call('HSET', KEYS[8], number, ARGV[2])
 if tonumber(ARGV[15]) > 0 then redis.call('SET', KEYS[9], ARGV[2], 'EX', ARGV[15]) end
 emit(KEYS[1], KEYS[2], ARGV[16], 'ticket.issued', ARGV[11], {ticket = ticket_view(t)})
+audit(KEYS[10], ARGV[22], t)
 return {1, cjson.encode(t), ahead, redis.call('LRANGE', ARGV[21], 0, -1), serving(ARGV[5])}
