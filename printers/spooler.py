@@ -109,7 +109,9 @@ class PrintWorker:
             if status.state in PRINTABLE:
                 try:
                     await self.queue.settle(job, self.printer, "printing")
-                    await self.transport.send(render_ticket(job.ticket, self.layout, self.profile))
+                    # rendering takes milliseconds of Pillow work: off the event loop, which serves the boards
+                    data = await asyncio.to_thread(render_ticket, job.ticket, self.layout, self.profile)
+                    await self.transport.send(data)
                     await self.queue.settle(job, self.printer, "printed")
                     return "printed"
                 except PrinterError as exc:
