@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from redis.exceptions import RedisError
 
+from kiosk import routes as kiosk_pages
 from server import health, ws
 from server.api import admin, auth, errors, printing, public, staff
 from server.auth.middleware import auth_middleware, security_headers
@@ -23,6 +24,8 @@ from server.clock import Clock
 from server.config import Config, load_config
 from server.runtime import Runtime
 from server.settings import Settings
+from server.web import pages as web_pages
+from server.web import qr as web_qr
 
 log = logging.getLogger("madoguchi")
 
@@ -95,8 +98,10 @@ def create_app(
         path="/api/v1",
         route_handlers=[*public.ROUTES, *staff.ROUTES, *auth.AUTH_ROUTES, *admin.ROUTES, *printing.ROUTES],
     )
+    pages = [*web_pages.STATIC_ROUTES, *web_qr.ROUTES, *kiosk_pages.ROUTES]
     return Litestar(
-        route_handlers=[*health.ROUTES, *auth.PAGE_ROUTES, api, ws.site_socket, ws.ticket_socket],
+        route_handlers=[*health.ROUTES, *auth.PAGE_ROUTES, api, ws.site_socket, ws.ticket_socket, *pages],
+        template_config=web_pages.template_config([kiosk_pages.TEMPLATES]),
         exception_handlers=errors.HANDLERS,
         middleware=[auth_middleware],
         before_send=[security_headers],

@@ -36,6 +36,9 @@ POLICIES: dict[str, list[Any]] = {
     "admins":       [U,   F,    F,   F,    OK,   F,   F,   F,    F,    F],
     "any_staff":    [U,   F,    F,   F,    OK,   OK,  OK,  OK,   OK,   OK],
     "agent":        [U,   OK,   OK,  F,    F,    F,   F,   F,    F,    F],
+    # pages answer HTML: the kiosk page a paired kiosk of the site; the guide console issuing staff of the site
+    "kiosk_page":   [U,   OK,   F,   F,    F,    F,   F,   F,    F,    F],
+    "guide_page":   [U,   F,    F,   F,    OK,   OK,  F,   F,    OK,   F],
 }  # fmt: skip
 
 ROUTES: dict[tuple[str, str], str] = {
@@ -83,6 +86,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/devices/{device_id:str}/revoke"): "admins",
     ("GET", "/api/v1/auth/me"): "any_staff",
     ("POST", "/api/v1/auth/logout"): "any_staff",
+    ("GET", "/kiosk/{site:str}"): "kiosk_page",
+    ("GET", "/guide/{site:str}"): "guide_page",
+    ("GET", "/api/v1/tickets/by-token/{token:str}/qr.svg"): "public",
+    ("GET", "/static/web/{file_path:path}"): "public",
+    ("GET", "/static/i18n/{file_path:path}"): "public",
+    ("GET", "/static/kiosk/{file_path:path}"): "public",
 }
 SCHEMA_PREFIX = "/schema"  # the OpenAPI document: public
 

@@ -1,0 +1,225 @@
+// The general-reception guide console (/guide/{site}): issue on a visitor's behalf, check in reservations,
+// watch the queue and the printers, reprint and cancel.
+//
+// Live from the site socket (a staff session gets the staff projection): ticket and counter events refresh
+// the waits and the waiting tickets from the API, printer events update the printers and the alerts at once.
+// Nothing polls.
+
+import { api, ApiError } from "/static/web/api.js";
+import { $, $all, debounce } from "/static/web/dom.js";
+import { htmlLang, loadCatalogs, t, translateTree } from "/static/web/i18n.js";
+import { LiveSocket } from "/static/web/ws.js";
+import { normalizeCode, validCode } from "./codes.js";
+import { checkinMessage } from "./checkin.js";
+import { IssuePanel } from "./guide-issue.js";
+import { Printers } from "./guide-printers.js";
+import { QueueView } from "./guide-queue.js";
+import { Reservations } from "./guide-reservations.js";
+
+const boot = JSON.parse(document.body.dataset.boot);
+const SITE = boot.site;
+const SITE_PATH = `/api/v1/sites/${encodeURIComponent(SITE)}`;
+const LANG_KEY = "madoguchi.guide.lang";
+const names = Object.fromEntries(boot.services.map((s) => [s.id, s.names]));
+
+const guide = {
+  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "ja",
+  state: null,
+  waiting: [],
+  called: [],
+};
+
+const lang = () => guide.lang;
+const serviceName = (id) => (guide.lang === "en" ? names[id]?.en : names[id]?.ja) ?? id;
+
+// ---- actions ---------------------------------------------------------------------------------------------
+
+function say(el, text, kind) {
+  el.textContent = text;
+  el.dataset.kind = kind;
+}
+
+/** A session that ended (timeout, logout elsewhere, account disabled): the page reloads into the login form. */
+function failed(error) {
+  if (error instanceof ApiError && error.status === 401) location.reload();
+}
+
+function ticketByNumber(number) {
+  return [...guide.waiting, ...guide.called].find((ticket) => ticket.number === number);
+}
+
+async function reprint(ticket) {
+  const result = $("#issue-result");
+  try {
+    const { data } = await api(`/api/v1/tickets/${encodeURIComponent(ticket.id)}/reprint`, { method: "POST" });
+    printers.forget(ticket.number);
+    say(result, t(guide.lang, "guide.reprinted", { number: ticket.number, printer: printers.name(data.print_job?.printer) }), "ok");
+  } catch (error) {
+    say(result, t(guide.lang, "guide.error", { detail: error.detail || error.code }), "error");
+    failed(error);
+  }
+}
+
+async function cancel(ticket) {
+  const dialog = $("#confirm");
+  $("#confirm-text").textContent = t(guide.lang, "guide.cancel_confirm", { number: ticket.number, service: serviceName(ticket.service) });
+  dialog.returnValue = "";
+  dialog.showModal();
+  await new Promise((resolve) => dialog.addEventListener("close", resolve, { once: true }));
+  if (dialog.returnValue !== "yes") return;
+  const result = $("#issue-result");
+  try {
+    await api(`/api/v1/tickets/${encodeURIComponent(ticket.id)}/cancel`, { method: "POST" });
+    say(result, t(guide.lang, "guide.cancelled", { number: ticket.number }), "ok");
+    refreshSoon();
+  } catch (error) {
+    say(result, t(guide.lang, "guide.error", { detail: error.detail || error.code }), "error");
+    failed(error);
+  }
+}
+
+async function checkIn(rawCode) {
+  const result = $("#checkin-result");
+  const code = normalizeCode(rawCode);
+  if (!validCode(code)) {
+    say(result, t(guide.lang, "checkin.invalid"), "error");
+    return;
+  }
+  say(result, t(guide.lang, "checkin.checking"), "info");
+  try {
+    const { data } = await api(`${SITE_PATH}/checkins`, { method: "POST", body: { code } });
+    say(result, t(guide.lang, "guide.checkin_done", { number: data.number, code }), "ok");
+    $("#checkin-code").value = "";
+    reservations.load(guide.state?.business_date);
+  } catch (error) {
+    say(result, t(guide.lang, checkinMessage(error)), "error");
+    failed(error);
+  }
+}
+
+// ---- views -----------------------------------------------------------------------------------------------
+
+const issuePanel = new IssuePanel(
+  {
+    priority: $("#priority"),
+    langs: $all("[data-visitor-lang]"),
+    print: $("#print"),
+    services: $("#issue-services"),
+    closed: $("#issue-closed"),
+    result: $("#issue-result"),
+  },
+  { site: SITE, lang, serviceName, onIssued: () => refreshSoon(), onError: failed },
+);
+const queue = new QueueView($("#queue"), $("#calling"), { lang, serviceName, onReprint: reprint, onCancel: cancel });
+const printers = new Printers($("#printers"), $("#alerts"), {
+  lang,
+  canReprint: (number) => Boolean(ticketByNumber(number)),
+  onReprint: (number) => reprint(ticketByNumber(number)),
+});
+const reservations = new Reservations($("#reservations"), $("#reservation-search"), {
+  lang,
+  site: SITE,
+  serviceName,
+  onCheckIn: (code) => checkIn(code),
+});
+
+function render() {
+  issuePanel.render(guide.state);
+  queue.render(guide.state, guide.waiting);
+  printers.render();
+  reservations.render();
+  const date = guide.state?.business_date;
+  $("#business-date").textContent = date ? new Intl.DateTimeFormat(guide.lang === "en" ? "en-GB" : "ja-JP-u-ca-japanese", { dateStyle: "full", timeZone: "UTC" }).format(new Date(`${date}T00:00:00Z`)) : "";
+}
+
+function setStaffLanguage(code) {
+  guide.lang = code;
+  localStorage.setItem(LANG_KEY, code);
+  document.documentElement.lang = htmlLang(code);
+  for (const button of $all("[data-staff-lang]")) button.setAttribute("aria-pressed", String(button.dataset.staffLang === code));
+  $("#site-name").textContent = boot.site_names[code] ?? boot.site_names.ja;
+  translateTree(document, code);
+  render();
+}
+
+// ---- data ------------------------------------------------------------------------------------------------
+
+async function refresh() {
+  try {
+    const [state, waiting, called] = await Promise.all([
+      api(`${SITE_PATH}/state`),
+      api(`${SITE_PATH}/tickets?status=waiting`),
+      api(`${SITE_PATH}/tickets?status=called`),
+    ]);
+    const dateChanged = reservations.date !== state.data.business_date;
+    guide.state = state.data;
+    guide.waiting = waiting.data;
+    guide.called = called.data;
+    render();
+    if (dateChanged) reservations.load(state.data.business_date);
+  } catch (error) {
+    failed(error);
+  }
+}
+
+const refreshSoon = debounce(refresh, 150);
+const refreshPrinters = debounce(async () => {
+  try {
+    const { data } = await api(`/api/v1/printers?site=${encodeURIComponent(SITE)}`);
+    printers.load(data);
+  } catch (error) {
+    failed(error);
+  }
+}, 300);
+
+function onEvent(message) {
+  if (message.type === "printer.changed") {
+    printers.changed(message);
+    issuePanel.jobChanged(message.job);
+    refreshPrinters();
+    return;
+  }
+  if (message.type?.startsWith("ticket.") || message.type === "counter.changed" || message.type === "day.closed") {
+    refreshSoon();
+  }
+}
+
+function onStatus(status) {
+  $("#connection").hidden = status !== "reconnecting";
+  document.body.dataset.connection = status;
+  if (status === "live") {
+    refresh();
+    refreshPrinters();
+  }
+}
+
+async function logout() {
+  try {
+    await api("/api/v1/auth/logout", { method: "POST" });
+  } finally {
+    location.reload();
+  }
+}
+
+async function start() {
+  await loadCatalogs(boot.languages);
+  for (const button of $all("[data-staff-lang]")) button.addEventListener("click", () => setStaffLanguage(button.dataset.staffLang));
+  $("#logout").addEventListener("click", logout);
+  $("#checkin-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    checkIn($("#checkin-code").value);
+  });
+  setStaffLanguage(guide.lang);
+  new LiveSocket(`/ws/v1/sites/${encodeURIComponent(SITE)}`, {
+    onSnapshot: (state) => {
+      guide.state = state;
+      render();
+    },
+    onEvent,
+    onStatus,
+    onDenied: () => location.reload(),
+  }).start();
+  document.body.dataset.ready = "true";
+}
+
+start();

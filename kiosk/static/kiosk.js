@@ -1,0 +1,302 @@
+// The reception kiosk (/kiosk/{site}): choose a service, get a numbered ticket; or check in a reservation.
+//
+// Live: the site socket's snapshot, then events; every ticket or counter event refreshes the waits from
+// GET /api/v1/sites/{site}/state (the events carry no waits). No polling: the only timers are the ones that
+// change the screen at a known time (last ticket, next opening, inactivity).
+//
+// One touch, one ticket: a touch makes an idempotency key, and any retry of that touch (no answer, store
+// down, server restarting) sends the same key, so the server returns the same ticket instead of a second.
+// Further touches are ignored while a ticket is being issued.
+
+import { api, ApiError, newKey, retryable } from "/static/web/api.js";
+import { msUntil, localParts, syncServerTime } from "/static/web/clock.js";
+import { $, debounce } from "/static/web/dom.js";
+import { htmlLang, loadCatalogs, t, translateTree } from "/static/web/i18n.js";
+import { LiveSocket } from "/static/web/ws.js";
+import { CheckInPanel, isCodeKey } from "./checkin.js";
+import { nextOpening, renderClosed } from "./closed.js";
+import { IdleTimer } from "./lockdown.js";
+import { ServiceGrid } from "./services.js";
+import { TicketScreen } from "./ticket.js";
+
+const boot = JSON.parse(document.body.dataset.boot);
+const SITE = boot.site;
+const RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
+const NOTICE_MS = 12000;
+const RECENT_JOBS = 50;
+
+const kiosk = {
+  lang: "ja",
+  state: null,
+  live: false,
+  busy: false,
+  pending: null, // {service, key}: the touch whose answer has not come yet
+  jobs: new Map(), // print job id -> latest state, for jobs whose events beat the issue answer
+  next: undefined, // next opening (undefined: not looked up yet)
+  timer: null,
+};
+
+const names = Object.fromEntries(boot.services.map((s) => [s.id, s.names]));
+const grid = new ServiceGrid($("#services"), names, (id) => issue(id));
+const ticketScreen = new TicketScreen(
+  {
+    root: $("#ticket"),
+    title: $("#ticket-title"),
+    number: $("#ticket-number"),
+    service: $("#ticket-service"),
+    serviceLocal: $("#ticket-service-local"),
+    ahead: $("#ticket-ahead"),
+    estimate: $("#ticket-estimate"),
+    print: $("#ticket-print"),
+    qr: $("#ticket-qr"),
+    close: $("#ticket-close"),
+  },
+  { onClose: () => setLanguage("ja") },
+);
+const checkIn = new CheckInPanel(
+  {
+    root: $("#checkin"),
+    form: $("#checkin-form"),
+    input: $("#checkin-code"),
+    keys: $("#checkin-keys"),
+    message: $("#checkin-message"),
+    back: $("#checkin-back"),
+    submit: $("#checkin-submit"),
+  },
+  { site: SITE, lang: () => kiosk.lang, onTicket: (data) => showTicket(data, "checked_in"), onClose: () => {} },
+);
+
+// ---- language -------------------------------------------------------------------------------------------
+
+function setLanguage(lang) {
+  kiosk.lang = lang;
+  document.documentElement.lang = htmlLang(lang);
+  for (const button of document.querySelectorAll(".k-lang")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
+  }
+  const siteLocal = $("#site-local");
+  siteLocal.textContent = lang === "ja" ? "" : (boot.site_names[lang] ?? boot.site_names.en ?? "");
+  siteLocal.lang = htmlLang(lang);
+  siteLocal.hidden = !siteLocal.textContent;
+  translateTree(document, lang);
+  render();
+}
+
+function onIdle() {
+  if (ticketScreen.isOpen) return; // it closes by itself, and then returns to Japanese
+  checkIn.close();
+  if (kiosk.lang !== "ja") setLanguage("ja");
+}
+
+// ---- state ----------------------------------------------------------------------------------------------
+
+function offered(state) {
+  return (state?.services ?? []).filter((line) => line.available_now);
+}
+
+function render() {
+  const state = kiosk.state;
+  $("#status").hidden = Boolean(state);
+  if (!state) return;
+  const open = state.open && offered(state).length > 0;
+  document.body.dataset.open = String(open);
+  $("#services").hidden = !open;
+  $("#closed").hidden = open;
+  $("#checkin-open").hidden = !open;
+  $("#offline").hidden = kiosk.live;
+  if (open) grid.render(offered(state), kiosk.lang);
+  else renderClosedState();
+  if (!open && checkIn.isOpen) checkIn.close();
+}
+
+function renderClosedState() {
+  const elements = {
+    title: $("#closed-title"),
+    next: $("#closed-next"),
+    nextAt: $("#closed-next-at"),
+    hours: $("#closed-hours"),
+    ask: $("#closed-ask"),
+  };
+  renderClosed(elements, { lang: kiosk.lang, today: kiosk.state.today, next: kiosk.next ?? null });
+  if (kiosk.state.open) elements.title.textContent = t(kiosk.lang, "kiosk.no_services"); // open, but nothing offered
+  if (kiosk.next === undefined) lookUpNextOpening();
+}
+
+async function lookUpNextOpening() {
+  kiosk.next = null;
+  try {
+    kiosk.next = await nextOpening(SITE, kiosk.state.today);
+  } catch {
+    kiosk.next = undefined; // try again at the next render
+    return;
+  }
+  render();
+  scheduleChange();
+}
+
+function applyState(state) {
+  const wasOpen = kiosk.state?.open;
+  kiosk.state = state;
+  if (wasOpen !== state.open) kiosk.next = undefined;
+  render();
+  scheduleChange();
+}
+
+/** Refresh by itself when the screen must change at a known time: the last ticket, the next opening, midnight. */
+function scheduleChange() {
+  clearTimeout(kiosk.timer);
+  const today = kiosk.state?.today;
+  let at = "24:00";
+  if (kiosk.state?.open && today?.last_ticket_at) at = today.last_ticket_at;
+  else if (kiosk.next && kiosk.next.date === localParts().date) at = kiosk.next.opens_at;
+  const wait = Math.max(1000, msUntil(at) + 1000);
+  kiosk.timer = setTimeout(() => {
+    kiosk.next = undefined;
+    refresh();
+  }, wait);
+}
+
+async function refresh() {
+  try {
+    const { data } = await api(`/api/v1/sites/${encodeURIComponent(SITE)}/state`);
+    applyState(data);
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) location.reload();
+  }
+}
+
+const refreshSoon = debounce(refresh, 200);
+
+// ---- live -----------------------------------------------------------------------------------------------
+
+function onEvent(message) {
+  if (message.type === "printer.changed" && message.job) {
+    kiosk.jobs.set(message.job.id, message.job.state);
+    if (kiosk.jobs.size > RECENT_JOBS) kiosk.jobs.delete(kiosk.jobs.keys().next().value);
+    ticketScreen.jobChanged(message.job);
+    return;
+  }
+  if (message.type?.startsWith("ticket.") || message.type === "counter.changed" || message.type === "day.closed") {
+    refreshSoon();
+  }
+}
+
+function onStatus(status) {
+  const wasLive = kiosk.live;
+  kiosk.live = status === "live";
+  const banner = $("#connection");
+  banner.hidden = status !== "reconnecting";
+  document.body.dataset.connection = status;
+  if (kiosk.live && !wasLive && kiosk.state) refresh(); // back after a gap: the waits may have changed
+  render();
+}
+
+// ---- issuing --------------------------------------------------------------------------------------------
+
+let noticeTimer = null;
+
+function notice(key) {
+  const el = $("#notice");
+  clearTimeout(noticeTimer);
+  el.textContent = key ? t(kiosk.lang, key) : "";
+  el.hidden = !key;
+  if (key) noticeTimer = setTimeout(() => notice(""), NOTICE_MS);
+}
+
+const ERRORS = {
+  site_closed: "error.site_closed",
+  service_unavailable: "error.service_unavailable",
+  rate_limited: "error.rate_limited",
+};
+
+/** Send the same request again while the server cannot answer; the idempotency key makes that safe. */
+async function withRetries(send) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!retryable(error) || attempt >= RETRY_DELAYS_MS.length) throw error;
+      notice("kiosk.retrying");
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+    }
+  }
+}
+
+async function issue(service) {
+  if (kiosk.busy || !kiosk.live || ticketScreen.isOpen) return;
+  kiosk.busy = true;
+  grid.setBusy(service, t(kiosk.lang, "kiosk.issuing"));
+  const key = kiosk.pending?.service === service ? kiosk.pending.key : newKey("kiosk");
+  kiosk.pending = { service, key };
+  const body = { service, lang: kiosk.lang, idempotency_key: key, print: true };
+  try {
+    const { data } = await withRetries(() =>
+      api(`/api/v1/sites/${encodeURIComponent(SITE)}/tickets`, { method: "POST", body }),
+    );
+    kiosk.pending = null;
+    notice("");
+    showTicket(data, "issued");
+  } catch (error) {
+    if (!retryable(error)) kiosk.pending = null; // refused: nothing was issued under that key
+    notice(retryable(error) ? "error.network" : (ERRORS[error.code] ?? "error.generic"));
+    if (error.status === 401 || error.status === 403) location.reload();
+    if (error.code === "site_closed" || error.code === "service_unavailable") refresh();
+  } finally {
+    kiosk.busy = false;
+    grid.setBusy(null);
+    render();
+  }
+}
+
+function showTicket(data, kind) {
+  const jobState = data.print_job ? (kiosk.jobs.get(data.print_job.id) ?? data.print_job.state) : "none";
+  ticketScreen.open(data, { lang: kiosk.lang, names: names[data.service] ?? { ja: data.service }, kind, jobState });
+}
+
+// ---- keys: a scanner types the code and Enter --------------------------------------------------------
+
+function onKey(event) {
+  if (ticketScreen.isOpen) return;
+  if (checkIn.isOpen) {
+    checkIn.handleKey(event);
+    return;
+  }
+  if (!$("#checkin-open").hidden && isCodeKey(event)) {
+    event.preventDefault();
+    checkIn.open(event.key);
+  }
+}
+
+// ---- start ----------------------------------------------------------------------------------------------
+
+async function loadTexts() {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await loadCatalogs(boot.languages);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10000, 500 * 2 ** attempt)));
+    }
+  }
+}
+
+async function start() {
+  syncServerTime(document.body.dataset.serverNow, boot.timezone);
+  await loadTexts();
+  for (const button of document.querySelectorAll(".k-lang")) {
+    button.addEventListener("click", () => setLanguage(button.dataset.lang));
+  }
+  $("#checkin-open").addEventListener("click", () => checkIn.open());
+  document.addEventListener("keydown", onKey);
+  new IdleTimer(boot.idle_ms, onIdle);
+  setLanguage("ja");
+  new LiveSocket(`/ws/v1/sites/${encodeURIComponent(SITE)}`, {
+    onSnapshot: applyState,
+    onEvent,
+    onStatus,
+    onDenied: () => setTimeout(() => location.reload(), 2000),
+  }).start();
+  document.body.dataset.ready = "true";
+}
+
+start();

@@ -1,0 +1,127 @@
+"""What every HTML page shares: templates, static files, the page guard and its HTML refusals.
+
+Pages are server-rendered Jinja2 plus plain ES modules (no build step, no CDN: the sites are offline LANs).
+A page is guarded like an API route (``server.auth.guards.check``), but a person opening it in a browser must
+see a page, not a JSON error: the guard raises ``PageRefused`` naming the template to show, and the route's own
+exception handler renders it with the right status (401, 403, 503). The API keeps its JSON errors.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import CacheControlHeader
+from litestar.handlers.base import BaseRouteHandler
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from litestar.types import ControllerRouterHandler
+
+from server.auth.accounts import Forbidden, Unauthorized
+from server.auth.guards import Guard, check, principal, public
+from server.auth.principals import Device, DeviceKind, Role, Staff
+from server.queue.errors import StoreUnavailable
+from server.runtime import Runtime
+from server.web import i18n
+
+WEB_DIR = Path(__file__).resolve().parent
+TEMPLATES = WEB_DIR / "templates"
+STATIC = WEB_DIR / "static"
+
+# Revalidate every time (ETag / Last-Modified): a kiosk never runs yesterday's script after an update.
+NO_CACHE = CacheControlHeader(no_cache=True)
+
+
+class PageRefused(Exception):
+    """A page the caller may not see; ``template`` explains why (pairing, login form, wrong role)."""
+
+    def __init__(self, status: int, template: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.template = template
+        self.reason = reason
+
+
+def page_guard(*roles: Role, devices: tuple[DeviceKind, ...] = (), refusals: Mapping[int, str]) -> Guard:
+    """A guard for a page of a site (path parameter ``site``); refusals map 401/403/503 to templates."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        site = str(connection.path_params.get("site", "")) or None
+        try:
+            check(
+                principal(connection), site, roles, devices, unverified=bool(connection.scope.get("auth_unavailable"))
+            )
+        except Unauthorized as exc:
+            raise PageRefused(401, refusals[401], exc.detail) from None
+        except Forbidden as exc:
+            raise PageRefused(403, refusals[403], exc.detail) from None
+        except StoreUnavailable as exc:
+            raise PageRefused(503, "web/unavailable.html", exc.detail) from None
+
+    guard.__name__ = f"page_{'_'.join(r.value for r in roles) or '_'.join(d.value for d in devices)}"
+    return guard
+
+
+def runtime(request: Request[Any, Any, Any]) -> Runtime:
+    """The process's runtime (config, clock, store), as the API routes get it."""
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def context(request: Request[Any, Any, Any], *, lang: str = "ja", **extra: Any) -> dict[str, Any]:
+    """What the base template needs: texts in ``lang``, training mode and the server's clock."""
+    rt = runtime(request)
+    return {
+        "lang": lang,
+        "html_lang": i18n.translate(lang, "lang.html"),
+        "t": functools.partial(i18n.translate, lang),
+        "translate": i18n.translate,
+        "training": rt.clock.training,
+        "server_now": rt.clock.now().isoformat(timespec="seconds"),
+        "languages": list(rt.config.languages),
+        **extra,
+    }
+
+
+def page(request: Request[Any, Any, Any], template: str, *, status: int = 200, **extra: Any) -> Template:
+    """Render ``template`` with the base context (Japanese first: visitors may switch in the page itself)."""
+    return Template(template_name=template, context=context(request, **extra), status_code=status)
+
+
+def refused(request: Request[Any, Any, Any], exc: PageRefused) -> Template:
+    """The HTML answer to a refused page (the exception handler of every page route)."""
+    site_id = str(request.path_params.get("site", ""))
+    site = runtime(request).config.site(site_id)
+    who = principal(request)
+    caller = "staff" if isinstance(who, Staff) else who.kind.value if isinstance(who, Device) else ""
+    return page(request, exc.template, status=exc.status, site=site, site_id=site_id, reason=exc.reason, caller=caller)
+
+
+def not_found(request: Request[Any, Any, Any], site_id: str) -> Template:
+    """An HTML 404 for a page of a site the configuration does not have (a mistyped URL on a kiosk PC)."""
+    return page(request, "web/not_found.html", status=404, site=None, site_id=site_id)
+
+
+def template_config(directories: Sequence[Path]) -> TemplateConfig[JinjaTemplateEngine]:
+    """Jinja2 over the shared templates and each page folder's own (``kiosk/templates``, later ``board/``)."""
+    return TemplateConfig(directory=[TEMPLATES, *directories], engine=JinjaTemplateEngine)
+
+
+def static_router(path: str, directory: Path, name: str) -> Router:
+    """Plain files (ES modules, CSS, catalogs) anyone on the LAN may fetch; they hold no data."""
+    return create_static_files_router(
+        path=path, directories=[directory], name=name, guards=[public], cache_control=NO_CACHE
+    )
+
+
+STATIC_ROUTES: list[ControllerRouterHandler] = [
+    static_router("/static/web", STATIC, "static-web"),
+    static_router("/static/i18n", i18n.CATALOG_DIR, "static-i18n"),
+]

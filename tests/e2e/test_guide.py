@@ -1,0 +1,166 @@
+"""The general-reception guide console in a real browser: sign-in, issuing on a visitor's behalf, the live queue,
+reprint and cancel, check-in, today's reservations, printer alerts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+import pytest
+from playwright.async_api import Page, Route, expect
+
+from printers.fake import FakePrinter
+from server.config import Config, Printer
+from tests.conftest import issue
+from tests.e2e.conftest import LANDSCAPE, Pages, issue_on_kiosk
+
+
+async def test_sign_in_refuses_a_wrong_password_then_opens_the_console(create_server: Any, pages: Pages) -> None:
+    server = create_server()
+    credentials = await server.add_staff("guide", ("city-hall",))
+    page = await pages.page(await pages.context(LANDSCAPE))
+    response = await page.goto(f"{server.base_url}/guide/city-hall")
+    assert response is not None and response.status == 401
+    await page.fill("#login-id", credentials["login"])
+    await page.fill("#login-password", "not-the-password")
+    await page.click("#login-submit")
+    await expect(page.locator("#login-message")).to_have_text(
+        "ログインIDまたはパスワードが違います / Wrong login ID or password"
+    )
+    await page.fill("#login-password", credentials["password"])
+    await page.click("#login-submit")
+    await expect(page.locator("body.guide[data-ready=true]")).to_be_attached()
+    await expect(page.locator("#reservations-not-connected")).to_contain_text("予約システムは未接続です")
+
+    await page.click("#logout")
+    await expect(page.locator("#login-form")).to_be_visible()
+
+
+async def test_operator_is_refused_with_a_page_to_switch_account(create_server: Any, pages: Pages) -> None:
+    server = create_server()
+    operator = await server.add_staff("operator", ("city-hall",))
+    page = await pages.page(await pages.context(LANDSCAPE))
+    await page.goto(f"{server.base_url}/guide/city-hall")
+    await page.fill("#login-id", operator["login"])
+    await page.fill("#login-password", operator["password"])
+    await page.click("#login-submit")
+    await expect(page.locator(".login-refused")).to_contain_text("総合案内・責任者・管理者")
+
+
+async def test_guide_issues_with_priority_and_the_visitors_language(create_server: Any, pages: Pages) -> None:
+    server = create_server()
+    guide = await pages.guide(server)
+
+    await guide.click("#priority")
+    await guide.click("[data-visitor-lang=en]")
+    await guide.click(".g-service[data-service=pickup]")
+    result = guide.locator("#issue-result")
+    await expect(result).to_contain_text("P001 を優先で発券しました（カード交付）")
+    row = guide.locator(".g-ticket[data-number=P001]")
+    await expect(row.locator(".g-badge")).to_have_text("優先")
+    await expect(row.locator(".g-meta")).to_contain_text("総合案内")
+    await expect(row.locator(".g-meta")).to_contain_text("English")
+    # the flag and the language never carry over to the next visitor
+    await expect(guide.locator("#priority")).to_have_attribute("aria-pressed", "false")
+    await expect(guide.locator("[data-visitor-lang=ja]")).to_have_attribute("aria-pressed", "true")
+
+    await guide.click(".g-service[data-service=pickup]")
+    await expect(result).to_contain_text("P002 を発券しました（カード交付）")
+    staff = await server.login("admin")
+    tickets = {t["number"]: t for t in (await staff.get("/api/v1/sites/city-hall/tickets")).json()}
+    assert (tickets["P001"]["priority"], tickets["P001"]["lang"], tickets["P001"]["channel"]) == (True, "en", "guide")
+    assert (tickets["P002"]["priority"], tickets["P002"]["lang"]) == (False, "ja")
+    # priority first: the list shows the order the counters will call
+    await expect(guide.locator("[data-service=pickup] .g-num")).to_have_text(["P001", "P002"])
+
+
+async def test_reprint_and_cancel_from_the_queue(create_server: Any, pages: Pages) -> None:
+    server = create_server()
+    guide = await pages.guide(server)
+    kiosk = await pages.kiosk(server)
+    await issue_on_kiosk(kiosk, "e-cert")
+
+    row = guide.locator(".g-ticket[data-number=E001]")
+    await row.get_by_role("button", name="再印刷").click()
+    await expect(guide.locator("#issue-result")).to_contain_text("E001 を再印刷します")
+
+    await row.get_by_role("button", name="取消").click()
+    dialog = guide.locator("#confirm")
+    await expect(dialog).to_contain_text("E001（電子証明書（発行・失効・更新））を取り消しますか？")
+    await dialog.get_by_role("button", name="取り消す").click()
+    await expect(guide.locator("#issue-result")).to_have_text("E001 を取り消しました")
+    await expect(row).to_be_hidden()
+    await expect(kiosk.locator(".svc[data-service=e-cert] .svc-waiting")).to_have_text("0人待ち")
+
+
+async def test_check_in_by_code_says_when_there_is_no_such_reservation(create_server: Any, pages: Pages) -> None:
+    guide = await pages.guide(create_server())
+    await guide.fill("#checkin-code", "abcd2345")
+    await guide.click("#checkin-form button[type=submit]")
+    await expect(guide.locator("#checkin-result")).to_contain_text("この予約番号は見つかりませんでした")
+
+
+RESERVATIONS = [
+    {"code": "QW7K2M", "service": "pickup", "start": "10:00", "end": "10:30", "name": "ヤマダ タロウ",
+     "phone": "092-555-1234", "status": "booked"},
+    {"code": "ZX3P9R", "service": "application", "start": "10:30", "end": "11:00", "name": "グエン ヴァン アン",
+     "phone": "090-1111-5678", "status": "checked_in"},
+]  # fmt: skip
+
+
+async def test_reservations_list_search_and_check_in(create_server: Any, pages: Pages) -> None:
+    """Against the shape GET /api/v1/reservations will answer (test data; the route does not exist yet)."""
+    server = create_server()
+    asked: list[str] = []
+
+    async def reservations(route: Route) -> None:
+        asked.append(route.request.url)
+        await route.fulfill(status=200, content_type="application/json", body=json.dumps(RESERVATIONS))
+
+    async def before(page: Page) -> None:
+        await page.route("**/api/v1/reservations?*", reservations)
+
+    guide = await pages.guide(server, before=before)
+    rows = guide.locator(".g-res")
+    await expect(rows).to_have_count(2)
+    assert asked and "site=city-hall" in asked[0] and "date=2026-11-24" in asked[0]
+    await expect(rows.first).to_contain_text("…1234")  # the phone's last digits only
+
+    search = guide.locator("#reservation-search")
+    for query, code in (("やまだ", "QW7K2M"), ("5678", "ZX3P9R"), ("qw7", "QW7K2M"), ("ｸﾞｴﾝ", "ZX3P9R")):
+        await search.fill(query)
+        await expect(rows).to_have_count(1)
+        await expect(rows.first).to_have_attribute("data-code", code)
+    await search.fill("どなたでもない")
+    await expect(guide.locator("#reservations")).to_contain_text("該当する予約はありません")
+
+    await search.fill("")
+    await guide.locator(".g-res[data-code=QW7K2M]").get_by_role("button", name="受付").click()
+    await expect(guide.locator("#checkin-result")).to_contain_text("この予約番号は見つかりませんでした")
+
+
+@pytest.fixture
+async def paperless_printer() -> Any:
+    printer = await FakePrinter().start()
+    printer.set_paper(out=True)
+    yield printer
+    await printer.stop()
+
+
+async def test_printer_out_of_paper_is_a_clear_alert(
+    create_server: Any, config: Config, pages: Pages, paperless_printer: FakePrinter
+) -> None:
+    printers = (Printer(id="p1", name="1F 発券機プリンター", uri=paperless_printer.uri + "?timeout=0.5"),)
+    sites = tuple(msgspec.structs.replace(s, printers=printers) if s.id == "city-hall" else s for s in config.sites)
+    server = create_server(config=msgspec.structs.replace(config, sites=sites), print_workers=True)
+    guide = await pages.guide(server)
+    await issue(await server.device("kiosk"), "pickup")  # the printer is asked for its status before printing
+
+    alert = guide.locator(".g-alert[data-alert=printer-p1]")
+    await expect(alert).to_have_text("用紙切れ：1F 発券機プリンター。ロール紙を補充してください")
+    await expect(guide.locator(".g-printer[data-printer=p1] .g-state")).to_have_text("用紙切れ")
+
+    await guide.click("[data-staff-lang=en]")
+    await expect(alert).to_have_text("Out of paper: 1F 発券機プリンター. Load a new roll")
+    await expect(guide.locator("#issue-title")).to_have_text("Issue a ticket")
