@@ -7,6 +7,7 @@ DLE EOT like a TM-T88 and can run out of paper, stall or refuse connections.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -38,6 +39,20 @@ async def fakes() -> AsyncIterator[list[FakePrinter]]:
     yield printers
     for p in printers:
         await p.stop()
+
+
+@contextlib.asynccontextmanager
+async def running_agent(server: Any, token: str, printer_uri: str) -> AsyncIterator[PrintAgent]:
+    """A print agent for the kiosk ``token`` on ``printer_uri``, connected to ``server``, stopped afterwards."""
+    agent = PrintAgent(server.base_url, token, printer_uri)
+    task = asyncio.create_task(agent.run())
+    try:
+        await asyncio.wait_for(agent.connected.wait(), 10)
+        yield agent
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
 
 
 async def _kiosk_issue(kiosk: Any, service: str = "pickup", **body: Any) -> dict[str, Any]:
@@ -181,10 +196,7 @@ async def test_print_agent_prints_its_kiosks_tickets_and_hands_over_when_out_of_
     board = await open_ws(f"{server.ws_url}/ws/v1/sites/city-hall")
     await board.recv()
     token = await server.device_token("kiosk")
-    agent = PrintAgent(server.base_url, token, usb_standin.uri + "?" + FAST[1:])
-    task = asyncio.create_task(agent.run())
-    try:
-        await asyncio.wait_for(agent.connected.wait(), 10)
+    async with running_agent(server, token, usb_standin.uri + "?" + FAST[1:]):
         kiosk = server.http()
         kiosk.headers["authorization"] = f"Bearer {token}"
         ticket = await _kiosk_issue(kiosk)
@@ -198,10 +210,6 @@ async def test_print_agent_prints_its_kiosks_tickets_and_hands_over_when_out_of_
         assert moved["job"]["printer"] == "p1"  # handed to the site's printer
         assert len(await site_printer.wait_for_jobs(1)) == 1
         assert len(usb_standin.printed) == 1
-    finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
 
 
 async def test_print_agent_reconnects_after_a_server_restart(
@@ -211,10 +219,7 @@ async def test_print_agent_reconnects_after_a_server_restart(
     cfg = with_printers(config, fakes[1].uri)
     first = create_server(config=cfg, print_workers=True)
     token = await first.device_token("kiosk")
-    agent = PrintAgent(first.base_url, token, printer.uri)
-    task = asyncio.create_task(agent.run())
-    try:
-        await asyncio.wait_for(agent.connected.wait(), 10)
+    async with running_agent(first, token, printer.uri):
         port = int(first.base_url.rsplit(":", 1)[1])
         first.stop()
         second = create_server(config=cfg, print_workers=True, port=port)
@@ -227,10 +232,6 @@ async def test_print_agent_reconnects_after_a_server_restart(
         done = await board.until(lambda m: _printed(m, ticket["number"]), within=30)
         assert done["job"]["printer"].startswith("agent-")
         assert len(await printer.wait_for_jobs(1)) == 1
-    finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
 
 
 async def test_jobs_of_a_stopped_agent_go_to_the_site_printer(
