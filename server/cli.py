@@ -255,6 +255,12 @@ async def first_start(settings: Any, config: Any, redis_url: str) -> str:
                         created = await accounts.add_device(site.id, kind, f"demo {kind.value} {site.id}")
                         code = created["pairing_code"]
                     lines.append(f"    {kind.value:<6} {site.id:<12} {base}/pair/{code}")
+            lines.append("    (the link sets the PC's device cookie and goes on to its page, e.g. /kiosk/city-hall)")
+            lines.append("DEMO pages for staff (log in with the accounts above):")
+            lines.append(f"    guide console      {base}/guide/city-hall   (demo-guide, demo-manager: also notices)")
+            lines.append(f"    counter console    {base}/console           (demo-operator)")
+            lines.append(f"    phone reservations {base}/phone             (demo-phone)")
+            lines.append(f"    visitor page       {base}/t/<token>          (the QR code on each ticket)")
         if not await accounts.has_admin():
             token = await accounts.issue_setup_token()
             lines += [

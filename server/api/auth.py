@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
+from litestar.response import Redirect, Template
 
 from server.api.common import address, audit, caller, limit, runtime
 from server.api.schemas import LoginBody, SetupBody
@@ -15,6 +16,8 @@ from server.auth.accounts import Forbidden
 from server.auth.guards import ALL_ROLES, allow, public
 from server.auth.middleware import CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE
 from server.auth.principals import Staff
+from server.queue import errors
+from server.web.pages import page
 
 SETUP_PER_MINUTE = 10
 PAIR_PER_MINUTE = 10
@@ -96,25 +99,39 @@ async def setup(request: Request[Any, Any, Any], data: JSONBody[SetupBody]) -> d
     return created
 
 
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    """A person opened the link in a browser (as opposed to a script asking for JSON)."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept
+
+
 @get("/pair/{code:str}", guards=[public], summary="Pair this PC as a kiosk or board (sets its device cookie)")
-async def pair(request: Request[Any, Any, Any], code: FromPath[str]) -> Response[dict[str, Any]]:
+async def pair(request: Request[Any, Any, Any], code: FromPath[str]) -> Response[Any] | Template:
+    """Set the device cookie. A browser goes straight on to its kiosk or board page; a script gets JSON."""
     await limit(request, "pair", PAIR_PER_MINUTE)
     rt = runtime(request)
-    device, token = await rt.accounts.pair(code)
+    try:
+        device, token = await rt.accounts.pair(code)
+    except errors.NotFound:
+        if _wants_html(request):
+            return page(request, "web/pair_failed.html", status=404)
+        raise
     request.scope["user"] = device
     await audit(request, "device.pair", site=device.site, detail=device.name)
     secure = _secure(request)
-    page = f"/{device.kind.value}/{device.site}"
-    return Response(
-        {"paired": True, "device": {"id": device.id, "site": device.site, "kind": device.kind.value,
-                                    "name": device.name}, "page": page},
-        cookies=[
-            Cookie(key=DEVICE_COOKIE, value=token, httponly=True, samesite="strict", secure=secure, path="/",
-                   max_age=DEVICE_COOKIE_AGE),
-            Cookie(key=CSRF_COOKIE, value=device.csrf, httponly=False, samesite="strict", secure=secure, path="/",
-                   max_age=DEVICE_COOKIE_AGE),
-        ],
-    )  # fmt: skip
+    target = f"/{device.kind.value}/{device.site}"
+    cookies = [
+        Cookie(key=DEVICE_COOKIE, value=token, httponly=True, samesite="strict", secure=secure, path="/",
+               max_age=DEVICE_COOKIE_AGE),
+        Cookie(key=CSRF_COOKIE, value=device.csrf, httponly=False, samesite="strict", secure=secure, path="/",
+               max_age=DEVICE_COOKIE_AGE),
+    ]  # fmt: skip
+    if _wants_html(request):
+        # SameSite=strict cookies are sent on the redirect: it stays on this site
+        return Redirect(target, status_code=303, cookies=cookies)
+    body = {"paired": True, "page": target,
+            "device": {"id": device.id, "site": device.site, "kind": device.kind.value, "name": device.name}}  # fmt: skip
+    return Response(body, cookies=cookies)
 
 
 AUTH_ROUTES = [login, logout, me, setup]

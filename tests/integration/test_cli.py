@@ -65,6 +65,8 @@ def test_serve_runs_on_its_embedded_store(serve: Served, tmp_path: Path) -> None
     assert serve.proc.poll() is None, "".join(serve.output)
     out = "".join(serve.output)
     assert f"{serve.url}/api/v1/sites" in out and "TRAINING MODE" in out and "DEMO accounts" in out
+    for page in ("/guide/city-hall", "/console", "/phone"):
+        assert f"{serve.url}{page}" in out, f"--demo says how to open {page}"
     with httpx.Client(base_url=serve.url, timeout=10) as http:
         assert http.get("/healthz").json() == {"status": "ok"}
         assert http.get("/readyz").status_code == 200

@@ -236,3 +236,21 @@ async def test_status_page_is_rate_limited(server: Any) -> None:
     codes = [(await client.get(f"/api/v1/tickets/by-token/guess-{i}")).status_code for i in range(125)]
     assert codes[0] == 404 and codes[-1] == 429
     assert codes.index(429) == 120
+
+
+async def test_a_pairing_link_opened_in_a_browser_lands_on_its_page_once(server: Any) -> None:
+    admin = await server.login("admin")
+    created = (await admin.post("/api/v1/devices", json={"site": "city-hall", "kind": "kiosk", "name": "1F"})).json()
+    path = created["pairing_url"].removeprefix(server.base_url)
+    browser = server.http()
+    browser.headers["accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"
+    r = await browser.get(path)
+    assert r.status_code == 303 and r.headers["location"] == "/kiosk/city-hall"
+    kiosk_page = await browser.get("/kiosk/city-hall")
+    assert kiosk_page.status_code == 200 and 'class="k-screen"' in kiosk_page.text
+
+    again = await server.http().get(path, headers={"accept": "text/html"})
+    assert again.status_code == 404
+    assert "このペアリングリンクは使えません" in again.text and "This pairing link cannot be used" in again.text
+    scripted = await server.http().get(path)
+    assert scripted.status_code == 404 and scripted.json()["code"] == "not_found"
