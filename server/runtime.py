@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.connection import Connection, UnixDomainSocketConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from server.auth.accounts import Accounts
 from server.auth.audit import AuditLog
@@ -35,6 +37,27 @@ POOL_WAIT_S = 5.0
 """A burst (a board reconnect storm, many kiosks at once) waits for a free connection instead of failing."""
 
 
+class _ClosedTransportIsConnectionError:
+    """uvloop raises ``RuntimeError`` ("the handler is closed") when a command is written to a socket the
+    store just closed (Redis killed mid-burst), where asyncio raises ``ConnectionError``; redis-py knows only
+    the latter. Turned into the same, the command gets its retry and the request a 503, never a 500."""
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        try:
+            await super().send_packed_command(command, check_health)  # type: ignore[misc]
+        except RuntimeError as exc:
+            await self.disconnect(nowait=True)  # type: ignore[attr-defined]
+            raise RedisConnectionError(f"the connection to the store was closed: {exc}") from exc
+
+
+class _Connection(_ClosedTransportIsConnectionError, Connection):
+    pass
+
+
+class _UnixConnection(_ClosedTransportIsConnectionError, UnixDomainSocketConnection):
+    pass
+
+
 def redis_client(url: str, *, blocking: bool = False) -> Redis:
     """A client that fails fast when Redis is down, so requests answer 503 instead of hanging.
 
@@ -53,6 +76,7 @@ def redis_client(url: str, *, blocking: bool = False) -> Redis:
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 1),
         health_check_interval=0 if blocking else 1,
         client_name="madoguchi-fanout" if blocking else "madoguchi",
+        connection_class=_UnixConnection if url.startswith("unix:") else _Connection,
     )
     return Redis(connection_pool=pool)
 
