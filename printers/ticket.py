@@ -59,6 +59,11 @@ class TicketData:
     status_url: str | None  # QR code when given
     training: bool = False  # 「研修用」 banner
     service_name_en: str | None = None  # printed instead of service_name_local when no font can draw it
+    # "reservation": a reservation's confirmation slip instead (render_reservation_slip): `number` is the
+    # code, `status_url` what its QR code holds, `lines` the date and time, `notes` what to do on the day
+    kind: str = "ticket"
+    lines: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +341,8 @@ class _Builder:
 
 def render_ticket(ticket: TicketData, layout: Layout, profile: PrinterProfile) -> bytes:
     """The complete print job of one ticket, from ESC @ to the cut."""
+    if ticket.kind == "reservation":
+        return render_reservation_slip(ticket, layout, profile)
     b = _Builder(profile, layout.fonts())
     s = b.sizes
     ja = labels_for("ja")
@@ -399,6 +406,42 @@ def render_ticket(ticket: TicketData, layout: Layout, profile: PrinterProfile) -
             b.text_or_drop(line, s.body)
         for line in visitor.footer if visitor else ():
             b.text(line, s.small)
+    return b.finish()
+
+
+def render_reservation_slip(slip: TicketData, layout: Layout, profile: PrinterProfile) -> bytes:
+    """A reservation's confirmation slip (ご予約確認票): site, service, date and time, the code large and as a
+    QR code for the kiosk's scanner, what to do on the day. Never the name: a slip may be lost."""
+    b = _Builder(profile, layout.fonts())
+    s = b.sizes
+    b.start()
+    if slip.training:
+        b.banner(labels_for("ja")["training"])
+        b.feed(12)
+    b.text_or_drop(slip.site_name, s.site, bold=True)
+    b.feed(6)
+    b.text_or_drop("ご予約確認票", s.service, bold=True)
+    b.feed(12)
+    b.rule()
+    b.feed(10)
+    b.text_or_drop(slip.service_name, s.label, bold=True)
+    b.feed(6)
+    for line in slip.lines:
+        b.text_or_drop(line, s.value, bold=True)
+    b.feed(12)
+    b.rule()
+    b.feed(10)
+    b.text_or_drop("予約番号", s.body)
+    b.feed(8)
+    b.number(slip.number)
+    b.feed(12)
+    if slip.status_url:
+        b.qr(slip.status_url)
+        b.feed(10)
+    b.rule()
+    b.feed(10)
+    for note in slip.notes:
+        b.text_or_drop(note, s.small)
     return b.finish()
 
 

@@ -15,15 +15,22 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from redis.exceptions import RedisError
 
+from board import routes as board_pages
 from kiosk import routes as kiosk_pages
 from server import health, ws
-from server.api import admin, auth, errors, printing, public, staff
+from server.api import admin, auth, errors, notices, printing, public, staff
+from server.api import reservations as reservation_api
 from server.auth.middleware import auth_middleware, security_headers
 from server.auth.passwords import Hasher
 from server.clock import Clock
 from server.config import Config, load_config
+from server.console import routes as console_pages
+from server.phone import routes as phone_pages
+from server.reservations.jobs import run_reservation_jobs
+from server.reservations.store import ReservationStore
 from server.runtime import Runtime
 from server.settings import Settings
+from server.web import index as web_index
 from server.web import pages as web_pages
 from server.web import qr as web_qr
 
@@ -79,6 +86,7 @@ def create_app(
     config = config or load_config(settings.config_path)
     clock = clock or Clock(config.timezone, settings.clock_start)
     rt = Runtime(settings=settings, config=config, clock=clock, redis_url=redis_url, hasher=hasher)
+    resv = ReservationStore(rt.store)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -86,27 +94,49 @@ def create_app(
             await check_persistence(rt)
         await rt.start()
         closer = asyncio.create_task(_close_past_days(rt), name="day-close")
+        resv_jobs = asyncio.create_task(run_reservation_jobs(resv), name="reservation-jobs")
         try:
             yield
         finally:
             closer.cancel()
+            resv_jobs.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await closer
+            with contextlib.suppress(asyncio.CancelledError):
+                await resv_jobs
             await rt.stop()
 
     api = Router(
         path="/api/v1",
-        route_handlers=[*public.ROUTES, *staff.ROUTES, *auth.AUTH_ROUTES, *admin.ROUTES, *printing.ROUTES],
+        route_handlers=[
+            *public.ROUTES,
+            *staff.ROUTES,
+            *auth.AUTH_ROUTES,
+            *admin.ROUTES,
+            *printing.ROUTES,
+            *notices.ROUTES,
+            *reservation_api.ROUTES,
+        ],
     )
-    pages = [*web_pages.STATIC_ROUTES, *web_qr.ROUTES, *kiosk_pages.ROUTES]
+    pages = [
+        *web_index.ROUTES,
+        *web_pages.STATIC_ROUTES,
+        *web_qr.ROUTES,
+        *kiosk_pages.ROUTES,
+        *board_pages.ROUTES,
+        *phone_pages.ROUTES,
+        *console_pages.ROUTES,
+    ]
     return Litestar(
         route_handlers=[*health.ROUTES, *auth.PAGE_ROUTES, api, ws.site_socket, ws.ticket_socket, *pages],
-        template_config=web_pages.template_config([kiosk_pages.TEMPLATES]),
+        template_config=web_pages.template_config(
+            [kiosk_pages.TEMPLATES, board_pages.TEMPLATES, phone_pages.TEMPLATES, console_pages.TEMPLATES]
+        ),
         exception_handlers=errors.HANDLERS,
         middleware=[auth_middleware],
         before_send=[security_headers],
         lifespan=[lifespan],
-        state=State({"runtime": rt}),
+        state=State({"runtime": rt, "reservations": resv}),
         # JSON at /schema itself: the sites are offline LANs, so no documentation UI that loads from a CDN.
         openapi_config=OpenAPIConfig(
             title="madoguchi",

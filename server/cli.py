@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     close.add_argument("--config", type=Path, default=None)
     close.add_argument("--data-dir", type=Path, default=None)
     close.add_argument("--json", action="store_true", help="machine-readable output")
+    resv = sub.add_parser("reservations", help="reservation tools")
+    resv_sub = resv.add_subparsers(dest="reservations_command", required=True)
+    purge = resv_sub.add_parser("purge", help="delete names and phone numbers past their retention (audited)")
+    purge.add_argument("--config", type=Path, default=None)
+    purge.add_argument("--data-dir", type=Path, default=None)
+    purge.add_argument("--json", action="store_true", help="machine-readable output")
     staff = sub.add_parser("staff", help="staff accounts")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
     add = staff_sub.add_parser("add", help="create a staff account")
@@ -113,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return config_check(args.file)
     if args.command == "day":
         return asyncio.run(day_close(args))
+    if args.command == "reservations":
+        return asyncio.run(reservations_purge(args))
     if args.command == "print-test":
         return asyncio.run(print_test(args.printer))
     if args.command == "print-agent":
@@ -306,7 +314,8 @@ def banner(settings: Any, config: Any) -> str:
     return "\n".join(lines)
 
 
-async def day_close(args: argparse.Namespace) -> int:
+def _open_store(args: argparse.Namespace) -> Any:
+    """The queue store of MADOGUCHI_REDIS_URL or of the `serve` on the same data dir; None when there is none."""
     from server.clock import Clock
     from server.queue.store import Store
     from server.runtime import redis_client
@@ -314,25 +323,43 @@ async def day_close(args: argparse.Namespace) -> int:
     settings = _settings(args)
     config = load_config(settings.config_path)
     url = _store_url(settings)
-    if url is None:
+    return None if url is None else Store(redis_client(url), config, Clock(config.timezone))
+
+
+async def day_close(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    if store is None:
         return 2
-    redis = redis_client(url)
-    store = Store(redis, config, Clock(config.timezone))
     day = (args.date or store.business_date()).isoformat()
-    sites = args.site or [s.id for s in config.sites]
+    sites = args.site or [s.id for s in store.config.sites]
     results = []
     try:
         for site in sites:
             was_open, n = await store.close_day(site, day)
             results.append({"site": site, "business_date": day, "was_open": was_open, "unserved": n})
     finally:
-        await redis.aclose()
+        await store.redis.aclose()
     if args.json:
         print(json.dumps(results, ensure_ascii=False))
     else:
         for r in results:
             state = f"{r['unserved']} ticket(s) unserved" if r["was_open"] else "nothing open"
             print(f"{r['site']} {r['business_date']}: {state}")
+    return 0
+
+
+async def reservations_purge(args: argparse.Namespace) -> int:
+    """The daily purge of the server, now: it is idempotent, a running server does it too."""
+    from server.reservations.store import ReservationStore
+
+    store = _open_store(args)
+    if store is None:
+        return 2
+    try:
+        purged = await ReservationStore(store).purge_due(by="cli")
+    finally:
+        await store.redis.aclose()
+    print(json.dumps({"purged": purged}) if args.json else f"{purged} reservation(s) purged")
     return 0
 
 

@@ -32,6 +32,9 @@ Lang = str
 
 LANGUAGES: tuple[Lang, ...] = ("ja", "en", "zh", "ko", "vi", "ja-easy")
 
+BOARD_AUDIO = ("voice", "chime", "silent")
+"""What a display board does on a call: chime and Japanese voice, the chime only, or nothing (text only)."""
+
 _T = TypeVar("_T")
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -172,6 +175,7 @@ class Site(_Struct, frozen=True, kw_only=True):
     areas: tuple[Area, ...] = ()  # when given, every counter's area must be one of them
     hours: Hours | None = None  # weekday hours of this site when they differ from Config.hours
     printers: tuple[Printer, ...] = ()  # none: tickets are written as PNG previews under the data dir
+    board_audio: str = "voice"  # one of BOARD_AUDIO; a board may override it with ?audio=
 
     def counter(self, counter_id: str) -> Counter | None:
         """This site's counter with that id, or None."""
@@ -233,6 +237,40 @@ class QueueSettings(_Struct, frozen=True, kw_only=True):
     reservation_retention_days: int = 30  # personal data of past reservations is purged after
 
 
+class ReservableService(_Struct, frozen=True, kw_only=True):
+    """A service that takes reservations (予約), and at which sites."""
+
+    service: str
+    sites: tuple[str, ...] = ()  # empty = every site that offers the service
+    capacity_per_counter: int | None = None  # None = Reservations.capacity_per_counter
+
+
+class Reservations(_Struct, frozen=True, kw_only=True):
+    """Reservations: which services take them, how many per slot, when visitors check in.
+
+    A slot's capacity follows the counters active that day (City Hall: 3 in October, 6 in November):
+    active counters x capacity per counter. Slot length and retention are in `QueueSettings`.
+    """
+
+    services: tuple[ReservableService, ...] = ()  # none: the operator takes no reservations
+    capacity_per_counter: int = 1  # places per slot for each counter active that day
+    horizon_days: int = 60  # bookable from today up to this many days ahead
+    checkin_early_min: int = 30  # check-in opens this many minutes before the slot starts
+    checkin_late_min: int = 15  # ... and closes this long after it starts (later: a walk-in ticket)
+    release_after_min: int = 20  # a reservation not checked in this long after its start is a no-show
+
+    def entry(self, service_id: str, site_id: str) -> ReservableService | None:
+        """The entry saying `service_id` takes reservations at `site_id`, or None."""
+        for entry in self.services:
+            if entry.service == service_id and (not entry.sites or site_id in entry.sites):
+                return entry
+        return None
+
+    def capacity(self, entry: ReservableService) -> int:
+        """Places per counter and slot for a reservable service."""
+        return entry.capacity_per_counter or self.capacity_per_counter
+
+
 class Config(_Struct, frozen=True, kw_only=True):
     """The whole configuration of one operator (one municipality)."""
 
@@ -243,6 +281,7 @@ class Config(_Struct, frozen=True, kw_only=True):
     hours: Hours = Hours()
     year_end: Period = Period(start="12-29", end="01-03")  # 年末年始閉庁
     queue: QueueSettings = QueueSettings()
+    reservations: Reservations = Reservations()
     printing: Printing = Printing()
     services: tuple[Service, ...]
     sites: tuple[Site, ...]
@@ -494,6 +533,7 @@ class _Checker:
         self.check_closures()
         self.check_sunday_openings()
         self.check_outreach_events()
+        self.check_reservations()
         return self.errors
 
     def error(self, path: str, message: str) -> None:
@@ -549,11 +589,15 @@ class _Checker:
             "reservation_slot_min": (queue.reservation_slot_min, 5),
             "reservation_retention_days": (queue.reservation_retention_days, 0),
         }
-        for key, (value, minimum) in minimums.items():
-            if value < minimum:
-                self.error(f"queue.{key}", f"must be at least {minimum}, got {value}")
+        self.check_minimums("queue", minimums)
         if queue.number_digits > 6:
             self.error("queue.number_digits", f"must be at most 6, got {queue.number_digits}")
+
+    def check_minimums(self, table: str, minimums: Mapping[str, tuple[int, int]]) -> None:
+        """Each `key: (value, minimum)` of a table whose value is below its minimum is an error."""
+        for key, (value, minimum) in minimums.items():
+            if value < minimum:
+                self.error(f"{table}.{key}", f"must be at least {minimum}, got {value}")
 
     def check_period(self, path: str, period: Period) -> None:
         for key in ("start", "end"):
@@ -667,6 +711,8 @@ class _Checker:
             self.error(f"{path}.counters", "a site needs at least one counter")
         if site.hours is not None:
             self.check_hours(f"{path}.hours", site.hours.opens_at, site.hours.closes_at, site.hours.last_ticket_at)
+        if site.board_audio not in BOARD_AUDIO:
+            self.error(f"{path}.board_audio", f"{site.board_audio!r} is not one of {', '.join(BOARD_AUDIO)}")
         self.check_unique(
             ((area_path, area.id) for area_path, area in self.elements(site.areas, f"{path}.areas")), "id"
         )
@@ -776,3 +822,45 @@ class _Checker:
                 if other != path:
                     self.error(f"{path}.start", f"overlaps {other} on {day}")
                     break
+
+    # reservations -------------------------------------------------------------------------------
+
+    def check_reservations(self) -> None:
+        r = self.config.reservations
+        minimums = {
+            "capacity_per_counter": (r.capacity_per_counter, 1),
+            "horizon_days": (r.horizon_days, 1),
+            "checkin_early_min": (r.checkin_early_min, 0),
+            "checkin_late_min": (r.checkin_late_min, 0),
+            "release_after_min": (r.release_after_min, 0),
+        }
+        self.check_minimums("reservations", minimums)
+        if r.horizon_days > 366:
+            self.error("reservations.horizon_days", f"must be at most 366, got {r.horizon_days}")
+        if r.release_after_min < r.checkin_late_min:
+            self.error(
+                "reservations.release_after_min",
+                f"{r.release_after_min} is before the end of check-in ({r.checkin_late_min} minutes after the start)",
+            )
+        elements = self.elements(r.services, "reservations.services")
+        for path, entry in elements:
+            self.check_reservable(path, entry)
+        self.check_unique(((path, entry.service) for path, entry in elements), "service")
+
+    def check_reservable(self, path: str, entry: ReservableService) -> None:
+        if entry.service not in self.service_ids:
+            self.error(f"{path}.service", f"unknown service {entry.service!r}")
+        self.check_refs(f"{path}.sites", entry.sites, self.site_ids, "site")
+        if entry.capacity_per_counter is not None and entry.capacity_per_counter < 1:
+            self.error(f"{path}.capacity_per_counter", f"must be at least 1, got {entry.capacity_per_counter}")
+        for index, site_id in enumerate(entry.sites):
+            site = self.config.site(site_id)
+            if site is not None and entry.service not in self.offered_at(site):
+                self.error(f"{path}.sites[{index}]", f"{site_id!r} never offers {entry.service!r}")
+
+    def offered_at(self, site: Site) -> set[str]:
+        """Every service the site offers on some day: weekdays, Sunday openings, outreach events."""
+        offered = set(site.services)
+        offered.update(s for o in self.config.sunday_openings if o.site == site.id for s in o.services)
+        offered.update(s for e in self.config.outreach_events if e.site == site.id for s in e.services)
+        return offered

@@ -129,10 +129,19 @@ class Printing:
             chain.insert(0, agent_printer(kiosk))
         return chain
 
-    async def enqueue(self, site: str, ticket_id: str, data: TicketData, *, kiosk: str | None = None) -> dict[str, Any]:
-        """Queue a print job for a ticket; returns the job as the issue response shows it."""
+    async def enqueue(
+        self, site: str, ticket_id: str, data: TicketData, *, kiosk: str | None = None, first: str | None = None
+    ) -> dict[str, Any]:
+        """Queue a print job for a ticket; returns the job as the issue response shows it.
+
+        ``first``: a printer of the site to try before the others (a reservation slip printed at the desk).
+        A ``ticket_id`` that is no ticket's (a slip's ``resv:CODE``) is not recorded on a ticket.
+        """
         keys = SiteKeys(site)
         chain = await self.chain(site, kiosk)
+        if first is not None and first in chain:
+            chain.remove(first)
+            chain.insert(0, first)
         job_id = f"pj-{secrets.token_hex(8)}"
         record: dict[Any, Any] = {
             "id": job_id,
@@ -149,7 +158,8 @@ class Printing:
         pipe.hset(keys.print_job(job_id), mapping=record)
         pipe.expire(keys.print_job(job_id), 3 * 24 * 3600)
         pipe.rpush(keys.print_queue(chain[0]), job_id)
-        pipe.hset(keys.ticket(ticket_id), "print_job", job_id)
+        if not ticket_id.startswith("resv:"):
+            pipe.hset(keys.ticket(ticket_id), "print_job", job_id)
         await pipe.execute()
         return self.job_view(record)
 

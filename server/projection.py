@@ -20,6 +20,9 @@ from server.queue.store import Raw
 
 PUBLIC_TICKET_FIELDS = ("number", "service", "status", "channel", "counter", "counter_label")
 STAFF_TICKET_FIELDS = (*PUBLIC_TICKET_FIELDS, "id", "operator", "priority")
+PUBLIC_NOTICE_FIELDS = ("id", "text", "texts", "created_at")
+PUBLIC_RESERVATION_FIELDS = ("date", "service", "start", "status")
+"""reservation.changed for boards and kiosks: no code (it checks the visitor in), never a name."""
 
 
 def ms_to_iso(value: str | int | None, tz: ZoneInfo) -> str | None:
@@ -138,7 +141,17 @@ def state(
         "counters": counters,
         "calling": calling,
         "recent": raw.calls,
+        "notices": notices_view(raw.notices, staff=staff),
     }
+
+
+def notices_view(notices: Any, *, staff: bool) -> list[dict[str, Any]]:
+    """Notices for staff (with who posted them) or the public (text only). A non-list means none."""
+    if not isinstance(notices, list):
+        return []
+    if staff:
+        return [dict(n) for n in notices if isinstance(n, dict)]
+    return [{k: n.get(k) for k in PUBLIC_NOTICE_FIELDS} for n in notices if isinstance(n, dict)]
 
 
 def opening_view(opening: Opening) -> dict[str, Any]:
@@ -193,12 +206,18 @@ def project_event(event: dict[str, Any], config: Config) -> tuple[dict[str, Any]
     if isinstance(ticket, dict):
         public["ticket"] = {k: ticket.get(k, "") for k in PUBLIC_TICKET_FIELDS}
         staff["ticket"] = {k: ticket.get(k, "") for k in STAFF_TICKET_FIELDS}
+    reservation = event.get("reservation")
+    if isinstance(reservation, dict):
+        public["reservation"] = {k: reservation.get(k) for k in PUBLIC_RESERVATION_FIELDS}
+    if "notices" in event:
+        staff["notices"] = notices_view(event["notices"], staff=True)
+        public["notices"] = notices_view(event["notices"], staff=False)
     counter = event.get("counter")
     if isinstance(counter, dict):
         view = counter_view(counter, config)
         reason = view.pop("reason")
         public["counter"] = view
-        staff["counter"] = {**view, "reason": reason}
+        staff["counter"] = {**view, "reason": reason, "operator": counter.get("operator") or None}
     return staff, public
 
 

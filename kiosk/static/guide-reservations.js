@@ -1,9 +1,9 @@
 // Today's reservations on the guide console: the list, a search by code, kana name or the last digits of the
-// phone number, and check-in. Built against GET /api/v1/reservations?site=&date= (DESIGN §4). Until the
-// reservation system exists that route answers 404, and the panel says plainly that it is not connected.
+// phone number, and check-in. From GET /api/v1/reservations?site=&date= (DESIGN §4); a `reservation.changed`
+// event of the day (a booking by phone, a check-in at the kiosk, a cancellation) loads the list again.
 
-import { api, ApiError } from "/static/web/api.js";
-import { h } from "/static/web/dom.js";
+import { api } from "/static/web/api.js";
+import { debounce, h } from "/static/web/dom.js";
 import { t } from "/static/web/i18n.js";
 
 /** Katakana, no spaces, full-width letters and digits folded: "ﾔﾏﾀﾞ たろう" and "ヤマダタロウ" match. */
@@ -39,10 +39,17 @@ export class Reservations {
     this.bodyEl = bodyEl;
     this.searchEl = searchEl;
     this.options = options;
-    this.list = null; // null: not loaded; "absent": the route does not exist yet
+    this.list = null; // null: not loaded yet
     this.date = null;
     this.error = "";
+    this.reload = debounce(() => this.load(this.date), 150);
     searchEl.addEventListener("input", () => this.render());
+  }
+
+  /** A `reservation.changed` event: the list of the day on screen is loaded again when it is about that day. */
+  changed(message) {
+    const date = message.reservation?.date;
+    if (this.date && (!date || date === this.date)) this.reload();
   }
 
   async load(date) {
@@ -52,28 +59,17 @@ export class Reservations {
     try {
       const { data } = await api(`/api/v1/reservations?site=${site}&date=${encodeURIComponent(date)}`);
       this.list = Array.isArray(data) ? data : (data?.reservations ?? []);
+      this.list.sort((a, b) => `${a.start}${a.code}`.localeCompare(`${b.start}${b.code}`));
       this.error = "";
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 404 || error.status === 405)) this.list = "absent";
-      else this.error = error.detail || error.code || String(error);
+      this.options.onError?.(error);
+      this.error = error.detail || error.code || String(error);
     }
     this.render();
   }
 
   render() {
     const lang = this.options.lang();
-    this.searchEl.hidden = this.list === "absent";
-    if (this.list === "absent") {
-      this.bodyEl.replaceChildren(
-        h(
-          "div",
-          { class: "g-not-connected", id: "reservations-not-connected" },
-          h("p", { class: "g-not-connected-title" }, t(lang, "guide.reservations_not_connected")),
-          h("p", {}, t(lang, "guide.reservations_not_connected_help")),
-        ),
-      );
-      return;
-    }
     if (this.error) {
       this.bodyEl.replaceChildren(h("p", { class: "g-error" }, t(lang, "guide.reservations_error", { detail: this.error })));
       return;
@@ -96,7 +92,7 @@ export class Reservations {
       { class: "g-res", dataset: { code: r.code, status } },
       h("span", { class: "g-res-time" }, time),
       h("span", { class: "g-res-code" }, r.code),
-      h("span", { class: "g-res-name" }, r.name ?? r.name_kana ?? ""),
+      h("span", { class: "g-res-name" }, r.purged ? "—" : (r.name ?? r.name_kana ?? "")),
       h("span", { class: "g-res-phone" }, lastDigits(r.phone ?? r.phone_last4)),
       h("span", { class: "g-res-service" }, this.options.serviceName(r.service)),
       status === "booked"

@@ -10,8 +10,9 @@ import { $, $all, debounce } from "/static/web/dom.js";
 import { htmlLang, loadCatalogs, t, translateTree } from "/static/web/i18n.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { normalizeCode, validCode } from "./codes.js";
-import { checkinMessage } from "./checkin.js";
+import { checkinText } from "./checkin.js";
 import { IssuePanel } from "./guide-issue.js";
+import { NoticesPanel } from "./guide-notices.js";
 import { Printers } from "./guide-printers.js";
 import { QueueView } from "./guide-queue.js";
 import { Reservations } from "./guide-reservations.js";
@@ -92,7 +93,7 @@ async function checkIn(rawCode) {
     $("#checkin-code").value = "";
     reservations.load(guide.state?.business_date);
   } catch (error) {
-    say(result, t(guide.lang, checkinMessage(error)), "error");
+    say(result, checkinText(guide.lang, error), "error");
     failed(error);
   }
 }
@@ -121,9 +122,19 @@ const reservations = new Reservations($("#reservations"), $("#reservation-search
   site: SITE,
   serviceName,
   onCheckIn: (code) => checkIn(code),
+  onError: failed,
 });
 
+// managers and admins only: the panel is in the page only for them
+const notices = $("#notice-form")
+  ? new NoticesPanel(
+      { form: $("#notice-form"), text: $("#notice-text"), textEn: $("#notice-text-en"), list: $("#notices"), result: $("#notice-result") },
+      { site: SITE, lang, onError: failed },
+    )
+  : null;
+
 function render() {
+  notices?.load(guide.state?.notices);
   issuePanel.render(guide.state);
   queue.render(guide.state, guide.waiting);
   printers.render();
@@ -173,6 +184,15 @@ const refreshPrinters = debounce(async () => {
 }, 300);
 
 function onEvent(message) {
+  if (message.type === "notice.changed") {
+    if (guide.state) guide.state = { ...guide.state, notices: message.notices };
+    notices?.load(message.notices);
+    return;
+  }
+  if (message.type === "reservation.changed") {
+    reservations.changed(message);
+    return;
+  }
   if (message.type === "printer.changed") {
     printers.changed(message);
     issuePanel.jobChanged(message.job);
@@ -190,6 +210,7 @@ function onStatus(status) {
   if (status === "live") {
     refresh();
     refreshPrinters();
+    reservations.reload(); // bookings made while the socket was down
   }
 }
 

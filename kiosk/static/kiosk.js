@@ -11,12 +11,13 @@
 import { api, ApiError, newKey, retryable } from "/static/web/api.js";
 import { msUntil, localParts, syncServerTime } from "/static/web/clock.js";
 import { $, debounce } from "/static/web/dom.js";
-import { htmlLang, loadCatalogs, t, translateTree } from "/static/web/i18n.js";
+import { htmlLang, loadCatalogsPatiently, t, translateTree } from "/static/web/i18n.js";
+import { noticesOf, renderNotices } from "/static/web/notices.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { CheckInPanel, isCodeKey } from "./checkin.js";
 import { nextOpening, renderClosed } from "./closed.js";
 import { IdleTimer } from "./lockdown.js";
-import { ServiceGrid } from "./services.js";
+import { localName, ServiceGrid } from "./services.js";
 import { TicketScreen } from "./ticket.js";
 
 const boot = JSON.parse(document.body.dataset.boot);
@@ -62,8 +63,16 @@ const checkIn = new CheckInPanel(
     message: $("#checkin-message"),
     back: $("#checkin-back"),
     submit: $("#checkin-submit"),
+    walkIn: $("#checkin-walkin"),
   },
-  { site: SITE, lang: () => kiosk.lang, onTicket: (data) => showTicket(data, "checked_in"), onClose: () => {} },
+  {
+    site: SITE,
+    lang: () => kiosk.lang,
+    serviceLabel: (id, lang) => localName(names[id] ?? {}, lang) || names[id]?.ja || id,
+    onTicket: (data) => showTicket(data, "checked_in"),
+    onWalkIn: (service) => issue(service), // too late for the reservation: a regular ticket of its service
+    onClose: () => {},
+  },
 );
 
 // ---- language -------------------------------------------------------------------------------------------
@@ -98,6 +107,7 @@ function render() {
   const state = kiosk.state;
   $("#status").hidden = Boolean(state);
   if (!state) return;
+  renderNotices($("#notices"), $("#notices-list"), noticesOf(state), kiosk.lang);
   const open = state.open && offered(state).length > 0;
   document.body.dataset.open = String(open);
   $("#services").hidden = !open;
@@ -174,6 +184,11 @@ function onEvent(message) {
     kiosk.jobs.set(message.job.id, message.job.state);
     if (kiosk.jobs.size > RECENT_JOBS) kiosk.jobs.delete(kiosk.jobs.keys().next().value);
     ticketScreen.jobChanged(message.job);
+    return;
+  }
+  if (message.type === "notice.changed" && kiosk.state) {
+    kiosk.state = { ...kiosk.state, notices: noticesOf(message) };
+    render();
     return;
   }
   if (message.type?.startsWith("ticket.") || message.type === "counter.changed" || message.type === "day.closed") {
@@ -270,14 +285,7 @@ function onKey(event) {
 // ---- start ----------------------------------------------------------------------------------------------
 
 async function loadTexts() {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await loadCatalogs(boot.languages);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(10000, 500 * 2 ** attempt)));
-    }
-  }
+  await loadCatalogsPatiently(boot.languages);
 }
 
 async function start() {

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from server.api import reservations
 from server.api.common import audit_entry, caller, limit, runtime
 from server.api.schemas import CheckIn, IssueTicket
 from server.auth.accounts import Forbidden
@@ -19,6 +20,7 @@ from server.calendar import openings
 from server.projection import is_open_now, opening_view, service_lines
 from server.queue import errors
 from server.queue.models import Channel
+from server.queue.store import Issued
 
 CALENDAR_MAX_DAYS = 400
 
@@ -102,11 +104,18 @@ async def issue_ticket(
         idempotency_key=data.idempotency_key,
         audit=audit_entry(request, "ticket.issue", site=site, detail="priority" if data.priority else None),
     )
+    return Response(await _ticket_body(request, site, issued, data.print), status_code=201 if issued.created else 200)
+
+
+async def _ticket_body(request: Request[Any, Any, Any], site: str, issued: Issued, print_: bool) -> dict[str, Any]:
+    """What issuing answers (a check-in too): the ticket, its place in line, its status page and print job."""
+    rt = runtime(request)
+    who = caller(request)
     t = issued.ticket
     public = rt.public_ticket(t, issued.waiting_ahead, issued.recent_seconds, issued.counters_serving)
     status_url = rt.status_url(t["token"])
     print_job = await rt.printing.job_of_ticket(site, t)
-    if data.print and print_job is None:
+    if print_ and print_job is None:
         ticket_data = rt.printing.ticket_data(t, public, status_url, rt.clock.training)
         kiosk = who.id if isinstance(who, Device) else None
         print_job = await rt.printing.enqueue(site, t["id"], ticket_data, kiosk=kiosk)
@@ -121,17 +130,23 @@ async def issue_ticket(
         "print_job": print_job,
     }
     body.pop("operator", None)
-    return Response(body, status_code=201 if issued.created else 200)
+    return body
 
 
-@post("/sites/{site:str}/checkins", guards=[issuer], summary="Check in a reservation", status_code=201)
+@post(
+    "/sites/{site:str}/checkins", guards=[issuer], summary="Check in a reservation", status_code=201,
+    exception_handlers=reservations.HANDLERS,
+)  # fmt: skip
 async def check_in(request: Request[Any, Any, Any], site: FromPath[str], data: JSONBody[CheckIn]) -> dict[str, Any]:
+    """The reservation becomes checked_in and its ticket (channel reservation) is issued in one step; the
+    answer is the ticket as issuing answers it, with the reservation's code and slot."""
     await limit(request, "checkin", CHECKIN_PER_MINUTE)
-    rt = runtime(request)
-    rt.store.site(site)
-    raise errors.DomainError(
-        f"no reservation {data.code.upper()} at this site", code="reservation_not_found", status_code=404
-    )
+    runtime(request).store.site(site)
+    entry = audit_entry(request, "reservation.checkin", site=site)
+    issued, resv = await reservations.store_of(request).check_in(site, data.code, entry)
+    body = await _ticket_body(request, site, issued, True)
+    body["reservation"] = {"code": resv["code"], "start": resv["start"], "end": resv["end"]}
+    return body
 
 
 @public_get("/tickets/by-token/{token:str}", summary="A visitor's ticket status")

@@ -109,3 +109,13 @@ class AgentPoll(Body):
 class AgentResult(Body):
     state: Literal["printing", "printed", "retrying", "failed", "failover"]
     detail: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+NoticeText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class NewNotice(Body):
+    """A notice for the site's boards and kiosks: Japanese ``text``, translations in ``texts`` by language."""
+
+    text: NoticeText
+    texts: dict[Lang, NoticeText] = {}

@@ -1,7 +1,13 @@
-"""Staff routes (DESIGN §4): counters and ticket actions, today's tickets, day close. Each action is audited."""
+"""Staff routes (DESIGN §4): counters and ticket actions, today's tickets, day close. Each action is audited.
+
+Counter and ticket actions accept an ``Idempotency-Key`` header (8-128 of ``A-Z a-z 0-9 _ . : -``), one per
+click of the counter console: the same key again (a double click, a retry after a 503 or a lost answer) does
+the action once and answers with the ticket or counter as it is now (docs/PAGES.md, "Counter console").
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -12,6 +18,7 @@ from server.api.common import audit_entry, operator, runtime
 from server.api.schemas import CallNumber, Complete, OpenCounter, PauseCounter, Transfer
 from server.auth.guards import ALL_ROLES, COUNTER_ROLES, DESK_ROLES, MANAGERS, allow
 from server.projection import counter_view
+from server.queue.errors import ValidationFailed
 from server.queue.models import Action, Status
 
 counter_staff = allow(*COUNTER_ROLES, site="counter")
@@ -20,13 +27,26 @@ desk_staff = allow(*DESK_ROLES, site="ticket")
 site_staff = allow(*ALL_ROLES, site="site")
 site_managers = allow(*MANAGERS, site="site")
 
+ACTION_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+
+
+def action_key(request: Request[Any, Any, Any]) -> str | None:
+    """The click's ``Idempotency-Key`` header, if any; a malformed one is refused (400) before anything changes."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not ACTION_KEY.match(key):
+        raise ValidationFailed("Idempotency-Key: 8 to 128 letters, digits or _ . : -")
+    return key
+
 
 async def _counter_op(request: Request[Any, Any, Any], counter: str, op: str, **kw: Any) -> dict[str, Any]:
     rt = runtime(request)
+    key = action_key(request)
     entry = audit_entry(request, f"counter.{op}", site=rt.store.counter(counter)[0].id, counter=counter,
                         detail=",".join(kw.get("services") or []) or kw.get("reason"))  # fmt: skip
     return counter_view(
-        await rt.store.counter_op(counter, op, operator=operator(request), audit=entry, **kw), rt.config
+        await rt.store.counter_op(counter, op, operator=operator(request), audit=entry, key=key, **kw), rt.config
     )
 
 
@@ -51,8 +71,10 @@ async def close_counter(request: Request[Any, Any, Any], counter: FromPath[str])
 
 async def _call(request: Request[Any, Any, Any], counter: str, number: str | None) -> dict[str, Any]:
     rt = runtime(request)
+    key = action_key(request)
     entry = audit_entry(request, "ticket.call", site=rt.store.counter(counter)[0].id, counter=counter)
-    return rt.staff_ticket(await rt.store.call(counter, number=number, operator=operator(request), audit=entry))
+    called = await rt.store.call(counter, number=number, operator=operator(request), audit=entry, key=key)
+    return rt.staff_ticket(called)
 
 
 @post("/counters/{counter:str}/call-next", guards=[counter_staff], status_code=200)
@@ -69,10 +91,13 @@ async def call_number(
 
 async def _act(request: Request[Any, Any, Any], ticket_id: str, action: Action, **kw: str) -> dict[str, Any]:
     rt = runtime(request)
+    key = action_key(request)
     detail = " ".join(v for v in (kw.get("outcome"), kw.get("service"), kw.get("note")) if v)
     site = ticket_id.partition(".")[0]
     entry = audit_entry(request, f"ticket.{action.value}", site=site, detail=detail)
-    return rt.staff_ticket(await rt.store.act(ticket_id, action, operator=operator(request), audit=entry, **kw))
+    return rt.staff_ticket(
+        await rt.store.act(ticket_id, action, operator=operator(request), audit=entry, key=key, **kw)
+    )
 
 
 @post("/tickets/{ticket_id:str}/recall", guards=[ticket_staff], status_code=200)
@@ -116,12 +141,16 @@ async def transfer(
 
 @get("/sites/{site:str}/tickets", guards=[site_staff], summary="Today's tickets of a site (staff view)")
 async def site_tickets(
-    request: Request[Any, Any, Any], site: FromPath[str], status: FromQuery[Status | None] = None
+    request: Request[Any, Any, Any],
+    site: FromPath[str],
+    status: FromQuery[Status | None] = None,
+    staff_login: Annotated[str | None, QueryParameter(name="operator", max_length=64)] = None,
 ) -> list[dict[str, Any]]:
+    """``operator=LOGIN``: only the tickets that person acted on last (the console's "today's own count")."""
     rt = runtime(request)
     rt.store.site(site)
     rows = await rt.store.tickets(site, rt.store.business_date().isoformat(), status.value if status else None)
-    return [rt.staff_ticket(t) for t in rows]
+    return [rt.staff_ticket(t) for t in rows if staff_login is None or t.get("operator") == staff_login]
 
 
 @post("/sites/{site:str}/day-close", guards=[site_managers], status_code=200, summary="Close a business date")

@@ -72,6 +72,25 @@ class CounterBusy(DomainError):
     status_code = 409
 
 
+class TooManyNotices(DomainError):
+    code = "too_many_notices"
+    status_code = 409
+
+
+class OperatorBusy(DomainError):
+    """The operator already holds a called or serving ticket (at any counter of the site)."""
+
+    code = "operator_busy"
+    status_code = 409
+
+
+class ActionKeyReused(DomainError):
+    """An ``Idempotency-Key`` sent again with another action, ticket or counter."""
+
+    code = "idempotency_key_reused"
+    status_code = 409
+
+
 class ValidationFailed(DomainError):
     code = "validation_error"
     status_code = 400

@@ -120,9 +120,71 @@ class SiteKeys:
         return f"{self.base}:agent:{device_id}"
 
     @property
+    def notices(self) -> str:
+        """Notices shown on the site's boards and kiosks: notice id -> JSON."""
+        return f"{self.base}:notices"
+
+    @property
+    def operator_prefix(self) -> str:
+        return f"{self.base}:op:"
+
+    def operator(self, login: str) -> str:
+        """Login -> id of the ticket this operator holds (called or serving); set and cleared by the scripts."""
+        return self.operator_prefix + login
+
+    def action(self, key: str) -> str:
+        """A console click's action key -> what it did, so a double click or a retry does it once."""
+        return f"{self.base}:akey:{key}"
+
+    @property
     def streak(self) -> str:
         """Reservation/priority calls made in a row while a walk-in waited (call-order ratio)."""
         return f"{self.base}:streak"
+
+    # ---- reservations (server/reservations/store.py) ----
+
+    @property
+    def resv_prefix(self) -> str:
+        return f"{self.base}:r:"
+
+    def resv(self, code: str) -> str:
+        """One reservation (hash): slot, contact (until purged), status, its ticket once checked in."""
+        return self.resv_prefix + code
+
+    def resv_idempotency(self, key: str) -> str:
+        """A booking request's idempotency key -> the code it booked (a retried booking books once)."""
+        return f"{self.base}:ridem:{key}"
+
+    @property
+    def resv_slot_prefix(self) -> str:
+        return f"{self.base}:rslot:"
+
+    def resv_slot(self, day: str, service: str, start: str) -> str:
+        """Codes holding a place in a slot (booked or checked in); its size is checked against capacity."""
+        return f"{self.resv_slot_prefix}{day}:{service}:{start}"
+
+    @property
+    def resv_day_prefix(self) -> str:
+        return f"{self.base}:rday:"
+
+    def resv_day(self, day: str) -> str:
+        """Codes of the reservations on a date, scored by slot start (epoch ms)."""
+        return f"{self.resv_day_prefix}{day}"
+
+    @property
+    def resv_all(self) -> str:
+        """Every reservation code of the site scored by slot start: search across dates."""
+        return f"{self.base}:rall"
+
+    @property
+    def resv_due(self) -> str:
+        """Booked reservations scored by when they become no-shows (start + release time)."""
+        return f"{self.base}:rdue"
+
+    @property
+    def resv_purge(self) -> str:
+        """Reservations whose name and phone number are still kept, scored by when they are deleted."""
+        return f"{self.base}:rpurge"
 
 
 # ---- staff, devices, sessions, audit: not per site (each is a single-key operation) -------------
@@ -139,6 +201,11 @@ STAFF_INDEX = f"{ROOT}:staff-index"
 def staff_sessions_key(login: str) -> str:
     """Session ids of one login, so disabling the account ends them all."""
     return f"{ROOT}:staff-sessions:{login}"
+
+
+def resv_code_key(code: str) -> str:
+    """Reservation code -> its site (codes are unique across sites; written before the booking script)."""
+    return f"{ROOT}:resv-code:{code}"
 
 
 def session_key(session_id: str) -> str:

@@ -33,6 +33,9 @@ STREAM_MAXLEN = 20_000
 IDEMPOTENCY_TTL_S = 2 * 24 * 3600
 TOKEN_TTL_S = 3 * 24 * 3600
 DURATIONS_KEPT = 10
+HELD_TTL_S = 2 * 24 * 3600
+"""How long an operator's held-ticket key and a click's action key live (a business day and its close)."""
+NOTICES_KEPT = 10
 
 _ERRORS: dict[str, type[errors.DomainError]] = {
     cls.code: cls
@@ -42,6 +45,9 @@ _ERRORS: dict[str, type[errors.DomainError]] = {
         errors.NoWaitingTicket,
         errors.CounterNotOpen,
         errors.CounterBusy,
+        errors.TooManyNotices,
+        errors.OperatorBusy,
+        errors.ActionKeyReused,
     )
 }
 
@@ -88,6 +94,7 @@ class Raw:
     durations: dict[str, list[float]]
     counters: list[dict[str, Any]]
     calls: list[dict[str, Any]]
+    notices: list[dict[str, Any]]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -180,8 +187,14 @@ class Store:
         slot_at_ms: int = 0,
         reservation: str = "",
         audit: dict[str, Any] | None = None,
+        script: str = "issue",
+        extra: tuple[list[str], list[Any]] = ([], []),
     ) -> Issued:
-        """Issue a ticket now. The same ``idempotency_key`` returns the ticket issued the first time."""
+        """Issue a ticket now. The same ``idempotency_key`` returns the ticket issued the first time.
+
+        ``script`` and ``extra`` (more KEYS and ARGV after issue.lua's) run a script that issues with
+        issue.lua's logic as part of a larger step: resv_checkin.lua checks a reservation in.
+        """
         _, service, _ = self.check_can_issue(site_id, service_id)
         keys = SiteKeys(site_id)
         now = self.clock.now()
@@ -206,11 +219,13 @@ class Store:
             keys.open_days, keys.queue(bdate, service.id, klass.value), keys.numbers(bdate),
             keys.idempotency(idem), keys.audit(bdate),
         ]  # fmt: skip
+        script_keys += extra[0]
+        args += extra[1]
         await self._set_token(token, site_id, ticket_id)
         try:
-            raw = await self._run("issue", script_keys, args)
+            raw = await self._run(script, script_keys, args)
         except errors.StoreUnavailable:
-            raw = await self._run("issue", script_keys, args)
+            raw = await self._run(script, script_keys, args)
         created, ticket_json, ahead, recent, serving = raw
         ticket = cast(dict[str, str], msgspec.json.decode(ticket_json))
         return Issued(
@@ -231,9 +246,10 @@ class Store:
 
     async def counter_op(
         self, counter_id: str, op: str, *, services: list[str] | None = None, operator: str = "",
-        reason: str = "", audit: dict[str, Any] | None = None,
+        reason: str = "", audit: dict[str, Any] | None = None, key: str | None = None,
     ) -> dict[str, Any]:  # fmt: skip
-        """Open (with the services it serves), pause or close a counter."""
+        """Open (with the services it serves), pause or close a counter. The same ``key`` again does nothing
+        more and returns the counter as it is."""
         site, counter = self.counter(counter_id)
         if op == "open":
             if not services:
@@ -246,16 +262,23 @@ class Store:
         keys = SiteKeys(site.id)
         args = [
             op, msgspec.json.encode(services or []).decode(), counter.id, iso(self.clock.now()),
-            STREAM_MAXLEN, keys.ticket_prefix, operator, reason, audit_arg(audit),
+            STREAM_MAXLEN, keys.ticket_prefix, operator, reason, audit_arg(audit), "1" if key else "", HELD_TTL_S,
         ]  # fmt: skip
-        audit_key = keys.audit(self.business_date().isoformat())
-        raw = await self._run("counter", [keys.seq, keys.events, keys.counter(counter.id), audit_key], args)
+        script_keys = [
+            keys.seq, keys.events, keys.counter(counter.id), keys.audit(self.business_date().isoformat()),
+            keys.action(key or ""),
+        ]  # fmt: skip
+        raw = await self._run("counter", script_keys, args)
         return cast(dict[str, Any], msgspec.json.decode(raw))
 
     async def call(
-        self, counter_id: str, *, number: str | None = None, operator: str = "", audit: dict[str, Any] | None = None
-    ) -> dict[str, str]:
-        """Call the next ticket by the call order, or the given ``number``, to ``counter_id``."""
+        self, counter_id: str, *, number: str | None = None, operator: str = "", audit: dict[str, Any] | None = None,
+        key: str | None = None,
+    ) -> dict[str, str]:  # fmt: skip
+        """Call the next ticket by the call order, or the given ``number``, to ``counter_id``.
+
+        ``operator`` then holds the ticket; while they hold one, they call no other (``OperatorBusy``). The same
+        ``key`` again (a double click, a retry after a lost answer) returns the ticket that call called."""
         site, counter = self.counter(counter_id)
         keys = SiteKeys(site.id)
         now = self.clock.now()
@@ -265,10 +288,11 @@ class Store:
             keys.ticket_prefix, keys.queue_prefix, bdate, int(now.timestamp() * 1000), iso(now),
             q.reservation_ratio, q.reservation_early_min * 60_000, counter.id, counter.label, operator,
             STREAM_MAXLEN, q.recent_calls, "number" if number else "next", number or "", audit_arg(audit),
+            HELD_TTL_S, "1" if key else "",
         ]  # fmt: skip
         script_keys = [
             keys.seq, keys.events, keys.counter(counter.id), keys.streak, keys.calls, keys.numbers(bdate),
-            keys.audit(bdate),
+            keys.audit(bdate), keys.operator(operator), keys.action(key or ""),
         ]  # fmt: skip
         raw = await self._run("call", script_keys, args)
         return cast(dict[str, str], msgspec.json.decode(raw))
@@ -285,8 +309,10 @@ class Store:
         note: str = "",
         service: str = "",
         audit: dict[str, Any] | None = None,
+        key: str | None = None,
     ) -> dict[str, str]:
-        """Apply one action of the transition table to a ticket."""
+        """Apply one action of the transition table to a ticket. The same ``key`` again returns the ticket as it
+        is now without acting twice (two clicks on "complete" make one ``ticket.done``)."""
         site_id = self.site_of_ticket(ticket_id)
         if action is Action.TRANSFER:
             site = self.site(site_id)
@@ -299,9 +325,13 @@ class Store:
             action.value, ",".join(s.value for s in allowed_from(action)), target_of(action).value,
             EVENTS[action], int(now.timestamp() * 1000), iso(now), keys.queue_prefix, keys.counter_prefix,
             STREAM_MAXLEN, self.config.queue.recent_calls, operator, outcome, note, service,
-            keys.durations_prefix, DURATIONS_KEPT, audit_arg(audit),
+            keys.durations_prefix, DURATIONS_KEPT, audit_arg(audit), keys.operator_prefix, "1" if key else "",
+            HELD_TTL_S, keys.ticket_prefix,
         ]  # fmt: skip
-        script_keys = [keys.seq, keys.events, keys.ticket(ticket_id), keys.calls, keys.audit(now.date().isoformat())]
+        script_keys = [
+            keys.seq, keys.events, keys.ticket(ticket_id), keys.calls, keys.audit(now.date().isoformat()),
+            keys.action(key or ""),
+        ]  # fmt: skip
         raw = await self._run("action", script_keys, args)
         return cast(dict[str, str], msgspec.json.decode(raw))
 
@@ -355,6 +385,23 @@ class Store:
         args = [STREAM_MAXLEN, event_type, iso(self.clock.now()), msgspec.json.encode(payload).decode(), *flat]
         return int(await self._run("emit", [keys.seq, keys.events, hash_key or keys.seq], args))
 
+    async def set_notice(self, site_id: str, notice: dict[str, Any], audit: dict[str, Any] | None) -> list[Any]:
+        """Post (or replace, same ``id``) a notice; every board and kiosk of the site shows it at once."""
+        return await self._notice(site_id, "set", str(notice["id"]), msgspec.json.encode(notice).decode(), audit)
+
+    async def clear_notice(self, site_id: str, notice_id: str, audit: dict[str, Any] | None) -> list[Any]:
+        """Take a notice down; ``NotFound`` when there is no such notice."""
+        return await self._notice(site_id, "clear", notice_id, "", audit)
+
+    async def _notice(
+        self, site_id: str, mode: str, notice_id: str, body: str, audit: dict[str, Any] | None
+    ) -> list[Any]:
+        keys = SiteKeys(site_id)
+        now = self.clock.now()
+        args = [STREAM_MAXLEN, iso(now), mode, notice_id, body, NOTICES_KEPT, audit_arg(audit)]
+        out = await self._run("notice", [keys.seq, keys.events, keys.notices, keys.audit(now.date().isoformat())], args)
+        return _as_list(msgspec.json.decode(out))
+
     # ---- reads -------------------------------------------------------------------------------
 
     async def raw_state(self, site_id: str, opening: Opening | None = None) -> Raw:
@@ -372,7 +419,7 @@ class Store:
             msgspec.json.encode(services).decode(), msgspec.json.encode(counters).decode(),
             keys.durations_prefix,
         ]  # fmt: skip
-        raw = msgspec.json.decode(await self._run("snapshot", [keys.seq, keys.calls], args))
+        raw = msgspec.json.decode(await self._run("snapshot", [keys.seq, keys.calls, keys.notices], args))
         waiting = raw["waiting"] if isinstance(raw["waiting"], dict) else {}
         durations = raw["durations"] if isinstance(raw["durations"], dict) else {}
         return Raw(
@@ -382,6 +429,10 @@ class Store:
             durations={k: [float(x) for x in _as_list(v)] for k, v in durations.items()},
             counters=_as_list(raw["counters"]),
             calls=[msgspec.json.decode(c) for c in _as_list(raw["calls"])],
+            notices=sorted(
+                (msgspec.json.decode(n) for n in _as_list(raw.get("notices"))),
+                key=lambda n: (str(n.get("created_at", "")), str(n.get("id", ""))),
+            ),
         )
 
     async def ticket(self, ticket_id: str) -> tuple[dict[str, str], int]:

@@ -25,7 +25,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from server.auth.accounts import Forbidden, Unauthorized
-from server.auth.guards import Guard, check, principal, public
+from server.auth.guards import Guard, SiteFrom, check, principal, public, site_of
 from server.auth.principals import Device, DeviceKind, Role, Staff
 from server.queue.errors import StoreUnavailable
 from server.runtime import Runtime
@@ -49,11 +49,14 @@ class PageRefused(Exception):
         self.reason = reason
 
 
-def page_guard(*roles: Role, devices: tuple[DeviceKind, ...] = (), refusals: Mapping[int, str]) -> Guard:
-    """A guard for a page of a site (path parameter ``site``); refusals map 401/403/503 to templates."""
+def page_guard(
+    *roles: Role, devices: tuple[DeviceKind, ...] = (), refusals: Mapping[int, str], site_from: SiteFrom = "site"
+) -> Guard:
+    """A guard for a page of a site (path parameter ``site``, or as ``site_from`` says: ``"counter"`` for a
+    counter's page, None for a page of no one site); refusals map 401/403/503 to templates."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        site = str(connection.path_params.get("site", "")) or None
+        site = site_of(connection, site_from)
         try:
             check(
                 principal(connection), site, roles, devices, unverified=bool(connection.scope.get("auth_unavailable"))

@@ -31,7 +31,7 @@ async def test_sign_in_refuses_a_wrong_password_then_opens_the_console(create_se
     await page.fill("#login-password", credentials["password"])
     await page.click("#login-submit")
     await expect(page.locator("body.guide[data-ready=true]")).to_be_attached()
-    await expect(page.locator("#reservations-not-connected")).to_contain_text("予約システムは未接続です")
+    await expect(page.locator("#reservations")).to_contain_text("本日の予約はありません")
 
     await page.click("#logout")
     await expect(page.locator("#login-form")).to_be_visible()
@@ -110,7 +110,7 @@ RESERVATIONS = [
 
 
 async def test_reservations_list_search_and_check_in(create_server: Any, pages: Pages) -> None:
-    """Against the shape GET /api/v1/reservations will answer (test data; the route does not exist yet)."""
+    """The search over fixed test data (GET /api/v1/reservations answered by the test); live data: test_phone.py."""
     server = create_server()
     asked: list[str] = []
 
@@ -164,3 +164,29 @@ async def test_printer_out_of_paper_is_a_clear_alert(
     await guide.click("[data-staff-lang=en]")
     await expect(alert).to_have_text("Out of paper: 1F 発券機プリンター. Load a new roll")
     await expect(guide.locator("#issue-title")).to_have_text("Issue a ticket")
+
+
+async def test_a_manager_posts_a_notice_that_the_kiosk_shows_and_takes_it_down(
+    create_server: Any, pages: Pages
+) -> None:
+    server = create_server()
+    manager = await pages.guide(server, role="manager")
+    kiosk = await pages.kiosk(server)
+    await expect(manager.locator("#notices .g-empty")).to_have_text("掲示中のお知らせはありません")
+
+    await manager.fill("#notice-text", "マイナ保険証の登録はこちらの窓口です")
+    await manager.fill("#notice-text-en", "Health insurance registration at this counter")
+    await manager.click("#notice-form button[type=submit]")
+    await expect(manager.locator("#notice-result")).to_have_text("お知らせを掲示しました")
+    await expect(manager.locator("#notices .g-notice-text")).to_have_text(["マイナ保険証の登録はこちらの窓口です"])
+    await expect(kiosk.locator("#notices-list li")).to_have_text(["マイナ保険証の登録はこちらの窓口です"])
+
+    await manager.click("#notices .g-notice button")
+    await expect(manager.locator("#notices .g-empty")).to_be_visible()
+    await expect(kiosk.locator("#notices")).to_be_hidden()
+
+
+async def test_the_notice_panel_is_for_managers_only(create_server: Any, pages: Pages) -> None:
+    server = create_server()
+    guide = await pages.guide(server)
+    await expect(guide.locator("#notice-form")).to_have_count(0)

@@ -281,3 +281,26 @@ async def test_every_language_fits_the_screen(create_server: Any, pages: Pages, 
     await close_ticket(kiosk)
     await kiosk.click("#checkin-open")
     assert await _kiosk_problems(kiosk) == [], "code entry"
+
+
+async def test_notices_appear_and_go_live_in_the_visitors_language(create_server: Any, pages: Pages) -> None:
+    server = create_server()
+    kiosk = await pages.kiosk(server)
+    await expect(kiosk.locator("#notices")).to_be_hidden()
+    manager = await server.login("manager", ("city-hall",))
+    posted = await manager.post(
+        "/api/v1/sites/city-hall/notices",
+        json={"text": "本日は午後から大変混み合います", "texts": {"en": "Very busy this afternoon"}},
+    )
+    assert posted.status_code == 201
+    await expect(kiosk.locator("#notices-list li")).to_have_text(["本日は午後から大変混み合います"])
+    await expect(kiosk.locator("#notices-title")).to_have_text("お知らせ")
+
+    await kiosk.click(".k-lang[data-lang=en]")
+    await expect(kiosk.locator("#notices-list li")).to_have_text(["Very busy this afternoon"])
+    await kiosk.click(".k-lang[data-lang=vi]")  # no Vietnamese text: the Japanese one, marked as Japanese
+    await expect(kiosk.locator("#notices-list li")).to_have_text(["本日は午後から大変混み合います"])
+    assert await kiosk.get_attribute("#notices-list li", "lang") == "ja"
+
+    await manager.delete(f"/api/v1/sites/city-hall/notices/{posted.json()['id']}")
+    await expect(kiosk.locator("#notices")).to_be_hidden()

@@ -43,6 +43,22 @@ async def busy_morning(server: LiveServer) -> None:
     assert r.status_code == 200, r.text
     guide = await server.login("guide", ("city-hall",))
     await issue(guide, "pickup", priority=True, lang="en")
+    phone = await server.login("phone", ("city-hall",))
+    codes = []
+    for start, service, name in (("10:30", "pickup", "フクツ ハナコ"), ("11:00", "application", "ツヤザキ タロウ")):
+        body = {"site": "city-hall", "service": service, "date": "2026-11-24", "start": start, "name": name,
+                "phone": "090-1234-5678"}  # fmt: skip
+        booked = await phone.post("/api/v1/reservations", json=body)
+        assert booked.status_code == 201, booked.text
+        codes.append(booked.json()["code"])
+    r = await kiosk.post("/api/v1/sites/city-hall/checkins", json={"code": codes[0]})  # the 10:30 visitor came
+    assert r.status_code == 201, r.text
+    notice = {
+        "text": "本日は午後から大変混み合います。お早めにお越しください",
+        "texts": {"en": "Very busy this afternoon"},
+    }
+    r = await admin.post("/api/v1/sites/city-hall/notices", json=notice)
+    assert r.status_code == 201, r.text
 
 
 async def shoot(page: Page, path: Path) -> None:
@@ -55,7 +71,7 @@ async def test_kiosk_screens(create_server: Any, pages: Pages, tmp_path: Path) -
     server = create_server(print_workers=True)
     await busy_morning(server)
     kiosk = await pages.kiosk(server, viewport=PORTRAIT)
-    await expect(kiosk.locator(".svc[data-service=pickup] .svc-waiting")).to_have_text("5人待ち")
+    await expect(kiosk.locator(".svc[data-service=pickup] .svc-waiting")).to_have_text("6人待ち")
     await shoot(kiosk, destination(tmp_path, "kiosk-ja.png"))
     await kiosk.click(".k-lang[data-lang=en]")
     await expect(kiosk.locator(".svc[data-service=pickup] .svc-local")).to_have_text("Card pickup")
@@ -84,7 +100,7 @@ async def test_kiosk_closed_screen(create_server: Any, pages: Pages, tmp_path: P
 async def test_guide_screen(create_server: Any, pages: Pages, tmp_path: Path) -> None:
     server = create_server(print_workers=True)
     await busy_morning(server)
-    guide = await pages.guide(server, viewport=LANDSCAPE)
+    guide = await pages.guide(server, role="manager", viewport=LANDSCAPE)
     # the kiosk's own USB printer (print agent) reports a roll about to run out
     kiosk = await server.device("kiosk")
     r = await kiosk.post(

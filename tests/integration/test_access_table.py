@@ -39,9 +39,19 @@ POLICIES: dict[str, list[Any]] = {
     # pages answer HTML: the kiosk page a paired kiosk of the site; the guide console issuing staff of the site
     "kiosk_page":   [U,   OK,   F,   F,    F,    F,   F,   F,    F,    F],
     "guide_page":   [U,   F,    F,   F,    OK,   OK,  F,   F,    OK,   F],
+    # the counter console: counter staff; /console itself is of no one site, /console/{counter} of its site
+    "console_setup": [U,  F,    F,   F,    OK,   OK,  OK,  OK,   F,    F],
+    "console_page": [U,   F,    F,   F,    OK,   OK,  OK,  F,    F,    F],
+    # the display board a paired board of the site or staff of the site
+    "board_page":   [U,   F,    F,   OK,   OK,   OK,  OK,  F,    OK,   OK],
+    # the phone reservation console: phone operators, the guide, managers and admins
+    "phone_page":   [U,   F,    F,   F,    OK,   OK,  F,   F,    OK,   OK],
+    # changing reservations (and their CSV and slips): phone, guide, managers and admins of the site
+    "reservations": [U,   F,    F,   F,    OK,   OK,  F,   F,    OK,   OK],
 }  # fmt: skip
 
 ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/"): "public",
     ("GET", "/healthz"): "public",
     ("GET", "/readyz"): "public",
     ("GET", "/metrics"): "public",
@@ -80,6 +90,19 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/staff/{login:str}/password"): "managers",
     ("POST", "/api/v1/staff/{login:str}/{change:str}"): "managers",
     ("GET", "/api/v1/audit"): "managers",
+    ("GET", "/api/v1/sites/{site:str}/notices"): "site_read",
+    ("POST", "/api/v1/sites/{site:str}/notices"): "site_manager",
+    ("DELETE", "/api/v1/sites/{site:str}/notices/{notice_id:str}"): "site_manager",
+    ("GET", "/api/v1/sites/{site:str}/availability"): "site_staff",
+    ("POST", "/api/v1/reservations"): "reservations",
+    ("GET", "/api/v1/reservations"): "site_staff",
+    ("GET", "/api/v1/reservations/export"): "reservations",
+    ("POST", "/api/v1/reservations/import"): "reservations",
+    ("GET", "/api/v1/reservations/{code:str}"): "any_staff",
+    ("PATCH", "/api/v1/reservations/{code:str}"): "reservations",
+    ("DELETE", "/api/v1/reservations/{code:str}"): "reservations",
+    ("GET", "/api/v1/reservations/{code:str}/slip"): "reservations",
+    ("POST", "/api/v1/reservations/{code:str}/slip"): "reservations",
     ("GET", "/api/v1/devices"): "admins",
     ("POST", "/api/v1/devices"): "admins",
     ("POST", "/api/v1/devices/{device_id:str}/pairing"): "admins",
@@ -88,10 +111,18 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/logout"): "any_staff",
     ("GET", "/kiosk/{site:str}"): "kiosk_page",
     ("GET", "/guide/{site:str}"): "guide_page",
+    ("GET", "/console"): "console_setup",
+    ("GET", "/console/{counter:str}"): "console_page",
+    ("GET", "/static/console/{file_path:path}"): "public",
     ("GET", "/api/v1/tickets/by-token/{token:str}/qr.svg"): "public",
     ("GET", "/static/web/{file_path:path}"): "public",
     ("GET", "/static/i18n/{file_path:path}"): "public",
     ("GET", "/static/kiosk/{file_path:path}"): "public",
+    ("GET", "/board/{site:str}"): "board_page",
+    ("GET", "/t/{token:str}"): "public",
+    ("GET", "/static/board/{file_path:path}"): "public",
+    ("GET", "/phone"): "phone_page",
+    ("GET", "/static/phone/{file_path:path}"): "public",
 }
 SCHEMA_PREFIX = "/schema"  # the OpenAPI document: public
 
@@ -137,7 +168,7 @@ async def test_route_by_principal_table(server: Any, open_ws: Any) -> None:
     params = {
         "site": "city-hall", "counter": "ch-booth-1", "ticket_id": ticket["id"], "token": ticket["token"],
         "login": target["login"], "change": "enable", "device_id": device_id, "code": "no-such-code",
-        "job_id": "pj-none",
+        "job_id": "pj-none", "notice_id": "no-such-notice",
     }  # fmt: skip
     bodies: dict[str, Any] = {
         "/api/v1/auth/login": target,
@@ -154,8 +185,23 @@ async def test_route_by_principal_table(server: Any, open_ws: Any) -> None:
         "/api/v1/agent/poll": {"wait": 0},
         "/api/v1/agent/status": {"online": True, "paper_out": False},
         "/api/v1/agent/jobs/{job_id:str}": {"state": "printed"},
+        "/api/v1/sites/{site:str}/notices": {"text": "本日は混み合っています"},
+        "/api/v1/reservations": {
+            "site": "city-hall",
+            "service": "pickup",
+            "date": "2026-11-25",
+            "start": "10:00",
+            "name": "テスト",
+            "phone": "090-0000-0000",
+        },
     }
-    queries = {"/api/v1/printers": "?site=city-hall"}
+    queries = {
+        "/api/v1/printers": "?site=city-hall",
+        "/api/v1/sites/{site:str}/availability": "?service=pickup",
+        "/api/v1/reservations": "?site=city-hall",
+        "/api/v1/reservations/export": "?site=city-hall",
+        "/api/v1/reservations/import": "?site=city-hall",
+    }
 
     failures = []
     # logout last: it ends the session the other rows use

@@ -91,3 +91,12 @@ async def test_store_down_shows_a_page_that_tries_again_by_itself(create_redis: 
     assert "ただいま準備中です" in body and 'data-retry-after="10"' in body and "/static/web/retry.js" in body
     store.start()
     assert_page(await kiosk.get("/kiosk/city-hall"), 200)
+
+
+async def test_the_index_lists_every_page_of_every_site(server: Any) -> None:
+    body = assert_page(await server.http().get("/"), 200)
+    for href in ("/console", "/phone", "/guide/city-hall", "/kiosk/city-hall", "/board/city-hall",
+                 "/board/city-hall?area=meeting-room", "/kiosk/tsuyazaki", "/board/tsuyazaki"):  # fmt: skip
+        assert f'href="{html.escape(href)}"' in body, href
+    assert "福津市役所" in body and "津屋崎行政センター" in body
+    assert "本日の受付 08:30〜16:30" in body

@@ -86,10 +86,13 @@ async def test_two_hundred_concurrent_issues_get_distinct_numbers(server: Any, h
 async def test_three_counters_racing_call_each_ticket_exactly_once(server: Any, http: Any) -> None:
     issued = [await issue(http, "pickup") for _ in range(100)]
     counters = ["ch-booth-1", "ch-booth-2", "ch-booth-3"]
+    # one operator per counter: an operator holds one ticket at a time (test_console_rules.py)
+    operators = {c: await server.login("operator", ("city-hall",)) for c in counters}
     for c in counters:
-        await open_counter(http, c, "pickup")
+        await open_counter(operators[c], c, "pickup")
 
     async def work(counter: str) -> list[str]:
+        http = operators[counter]
         got = []
         while True:
             r = await http.post(f"/api/v1/counters/{counter}/call-next")

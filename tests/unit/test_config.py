@@ -468,3 +468,52 @@ def test_config_from_dict_checks_too() -> None:
     with pytest.raises(ConfigError) as caught:
         config_from_dict({"name": "x", "services": [], "sites": []})
     assert caught.value.errors == ["services: at least one service is needed", "sites: at least one site is needed"]
+
+
+# --- reservations -------------------------------------------------------------------------------
+
+
+def test_shipped_reservations(config: Config) -> None:
+    r = config.reservations
+    assert [(e.service, e.sites) for e in r.services] == [
+        ("application", ("city-hall", "tsuyazaki")),
+        ("pickup", ("city-hall",)),
+    ]
+    entry = r.entry("pickup", "city-hall")
+    assert entry is not None and r.capacity(entry) == 1
+    assert r.entry("pickup", "tsuyazaki") is None and r.entry("e-cert", "city-hall") is None
+    assert r.checkin_early_min == 30 and r.checkin_late_min == 15 and r.release_after_min == 20
+    assert r.horizon_days == 60
+    assert config.queue.reservation_slot_min == 30 and config.queue.reservation_retention_days == 30
+
+
+def test_without_a_reservations_table_nothing_is_reservable(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, BASE))
+    assert config.reservations.services == ()
+    assert config.reservations.entry("pickup", "office") is None
+
+
+def test_reservation_mistakes(tmp_path: Path) -> None:
+    text = BASE
+    text += """
+[reservations]
+horizon_days = 0
+checkin_late_min = 30
+release_after_min = 10
+services = [
+    { service = "pickup", sites = ["office", "nowhere"] },
+    { service = "pickup" },
+    { service = "nothing" },
+    { service = "e-cert", sites = ["mall"], capacity_per_counter = 0 },
+]
+"""
+    errors = check_config(write(tmp_path, text))
+    assert set(errors) == {
+        "reservations.horizon_days: must be at least 1, got 0",
+        "reservations.release_after_min: 10 is before the end of check-in (30 minutes after the start)",
+        "reservations.services[0].sites[1]: unknown site 'nowhere'",
+        "reservations.services[1].service: 'pickup' already used by reservations.services[0]",
+        "reservations.services[2].service: unknown service 'nothing'",
+        "reservations.services[3].capacity_per_counter: must be at least 1, got 0",
+        "reservations.services[3].sites[0]: 'mall' never offers 'e-cert'",
+    }

@@ -69,3 +69,95 @@ local function audit(key, entry_json, t)
   end
   redis.call('RPUSH', key, cjson.encode(e))
 end
+
+-- Issue a ticket: number it, queue it, index it, append ticket.issued (issue.lua; resv_checkin.lua issues
+-- the ticket of a reservation with it). K and A are issue.lua's KEYS and ARGV, positions as documented
+-- there; a caller may pass more after them. Returns what issue.lua returns.
+local function issue_ticket(K, A)
+  local function serving(service)
+    local n = 0
+    for _, cid in ipairs(cjson.decode(A[20])) do
+      local c = redis.call('HMGET', A[19] .. cid, 'status', 'services')
+      if c[1] == 'open' and c[2] and set_of(string.gsub(c[2], '[%[%]"]', ''))[service] then n = n + 1 end
+    end
+    return n
+  end
+
+  if tonumber(A[15]) > 0 then
+    local existing = redis.call('GET', K[9])
+    if existing then
+      local t = hmap(A[1] .. existing)
+      if t.id then
+        return {0, cjson.encode(t), ahead_of(A[17], t), redis.call('LRANGE', A[21], 0, -1), serving(t.service)}
+      end
+    end
+  end
+  local n = redis.call('INCR', K[4])
+  local order = redis.call('INCR', K[3])
+  local number = A[3] .. string.format('%0' .. A[4] .. 'd', n)
+  local t = {
+    id = A[2], number = number, service = A[5], channel = A[6], priority = A[7],
+    lang = A[8], token = A[9], status = 'waiting', issued_at = A[10], business_date = A[12],
+    klass = A[13], order = tostring(order), slot_at = A[14], recall_count = '0', transfers = '[]',
+    counter = '', counter_label = '', operator = '', reservation = A[18],
+  }
+  local ahead = ahead_of(A[17], t)
+  local flat = {}
+  for k, v in pairs(t) do flat[#flat + 1] = k; flat[#flat + 1] = v end
+  redis.call('HSET', A[1] .. A[2], unpack(flat))
+  local score = order
+  if A[13] == 'resv' then score = tonumber(A[14]) end
+  redis.call('ZADD', K[7], score, A[2])
+  redis.call('ZADD', K[5], order, A[2])
+  redis.call('SADD', K[6], A[12])
+  redis.call('HSET', K[8], number, A[2])
+  if tonumber(A[15]) > 0 then redis.call('SET', K[9], A[2], 'EX', A[15]) end
+  emit(K[1], K[2], A[16], 'ticket.issued', A[11], {ticket = ticket_view(t)})
+  audit(K[10], A[22], t)
+  return {1, cjson.encode(t), ahead, redis.call('LRANGE', A[21], 0, -1), serving(A[5])}
+end
+
+-- Reservations (resv_*.lua) ----------------------------------------------------------------------------
+
+-- A slot's holders and a date's reservations, mirroring SiteKeys.resv_slot() and SiteKeys.resv_day().
+local function rslot_key(prefix, date, service, start)
+  return prefix .. date .. ':' .. service .. ':' .. start
+end
+
+local function rday_key(prefix, date)
+  return prefix .. date
+end
+
+local function save(key, t)
+  local flat = {}
+  for k, v in pairs(t) do flat[#flat + 1] = k; flat[#flat + 1] = v end
+  redis.call('HSET', key, unpack(flat))
+end
+
+-- nil when reservation r may still change (it is booked), else the refusal naming its status
+local function resv_refusal(r)
+  if not r.code then return fail('reservation_not_found', 'no such reservation') end
+  if r.status == 'checked_in' then
+    return fail('already_checked_in', r.code .. ' was checked in already (ticket ' .. (r.ticket_number or '') .. ')')
+  elseif r.status == 'cancelled' then
+    return fail('reservation_cancelled', r.code .. ' was cancelled')
+  elseif r.status == 'no_show' then
+    return fail('reservation_no_show', r.code .. ' was not checked in in time and is a no-show')
+  end
+  return nil
+end
+
+-- reservation.changed: the slot and status only, never the name or phone number
+local function resv_changed(seq_key, events_key, maxlen, at, r)
+  return emit(seq_key, events_key, maxlen, 'reservation.changed', at,
+    {reservation = {code = r.code, date = r.date, service = r.service, start = r.start, status = r.status}})
+end
+
+-- Appends a reservation's staff audit entry (JSON, '' for a kiosk or the system) with its code.
+local function resv_audit(key, entry_json, code, detail)
+  if entry_json == nil or entry_json == '' then return end
+  local e = cjson.decode(entry_json)
+  if code ~= '' then e['reservation'] = code end
+  if detail and detail ~= '' then e['detail'] = detail end
+  redis.call('RPUSH', key, cjson.encode(e))
+end

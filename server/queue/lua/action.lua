@@ -1,16 +1,44 @@
 -- Move one ticket by an action of the transition table (server/queue/models.py TRANSITIONS):
 -- recall, start, return, no_show, complete, transfer, cancel. Appends the action's event.
--- KEYS: 1 seq, 2 events, 3 ticket hash, 4 recent calls, 5 audit list
+-- Keeps who holds the ticket (server/queue/keys.py SiteKeys.operator): recall or start by another operator
+-- hands it over (refused with operator_busy when that operator holds another one); every action that lets
+-- the ticket go (return, no_show, complete, transfer, cancel of a called ticket) frees its holder.
+-- KEYS: 1 seq, 2 events, 3 ticket hash, 4 recent calls, 5 audit list, 6 the click's action key (ARGV 19)
 -- ARGV: 1 action, 2 allowed source statuses (comma list), 3 target status, 4 event type, 5 now ms,
 --       6 now ISO, 7 queue prefix, 8 counter key prefix, 9 stream maxlen, 10 recent calls kept,
 --       11 operator, 12 outcome, 13 note, 14 new service (transfer), 15 durations key prefix,
---       16 durations kept, 17 staff audit entry (JSON or '')
--- Returns: the ticket as JSON; errors not_found, invalid_transition
+--       16 durations kept, 17 staff audit entry (JSON or ''), 18 held-ticket key prefix,
+--       19 '1' when the click sent an action key, 20 seconds the held-ticket and action keys live,
+--       21 ticket key prefix
+-- Returns: the ticket as JSON (a repeated action key: the ticket as it is now, and no event);
+--          errors not_found, invalid_transition, operator_busy, idempotency_key_reused
 local t = hmap(KEYS[3])
 if not t.id then return fail('not_found', 'no such ticket') end
 local action = ARGV[1]
+if ARGV[19] == '1' then
+  local done = redis.call('GET', KEYS[6])
+  if done then
+    if done ~= action .. '\t' .. t.id then
+      return fail('idempotency_key_reused', 'this action key was already used for another action')
+    end
+    return cjson.encode(t)
+  end
+end
 if not set_of(ARGV[2])[t.status] then
   return fail('invalid_transition', 'a ' .. t.status .. ' ticket cannot be ' .. action)
+end
+local actor = ARGV[11]
+local holder = t.operator or ''
+local keeps_holding = (action == 'recall' or action == 'start')
+if keeps_holding and actor ~= '' and actor ~= holder then
+  local mine = redis.call('GET', ARGV[18] .. actor)
+  if mine and mine ~= '' and mine ~= t.id then
+    local held = redis.call('HMGET', ARGV[21] .. mine, 'status', 'number', 'counter_label')
+    if held[1] == 'called' or held[1] == 'serving' then
+      return fail('operator_busy', 'you already hold ' .. held[2] .. ' at ' .. (held[3] or '?') ..
+        '; finish or return it first')
+    end
+  end
 end
 local now = ARGV[5]
 local extra = {}
@@ -67,6 +95,18 @@ elseif action == 'cancel' then
   t.finished_at = now
 end
 
+-- who holds the ticket now: the actor when it stays called/serving, nobody when it left the counter
+local function let_go(login)
+  if login ~= '' and redis.call('GET', ARGV[18] .. login) == t.id then redis.call('DEL', ARGV[18] .. login) end
+end
+if keeps_holding and actor ~= '' then
+  if actor ~= holder then let_go(holder) end
+  redis.call('SET', ARGV[18] .. actor, t.id, 'EX', tonumber(ARGV[20]))
+elseif not keeps_holding then
+  let_go(holder)
+  let_go(actor)
+end
+if ARGV[19] == '1' then redis.call('SET', KEYS[6], action .. '\t' .. t.id, 'EX', tonumber(ARGV[20])) end
 local left_counter = t.counter
 local left_label = t.counter_label
 if release_counter and t.counter ~= '' then

@@ -1,17 +1,42 @@
 -- Call a ticket to a counter: the next one by the call order (server/queue/rules.py choose_next),
--- or a given number. Appends ticket.called.
--- KEYS: 1 seq, 2 events, 3 counter hash, 4 streak, 5 recent calls, 6 number index of the date, 7 audit list
+-- or a given number. Appends ticket.called. The operator then holds the ticket (KEYS[8]) until it leaves
+-- called/serving: nobody holds two (operator_busy), a counter holds one (counter_busy).
+-- KEYS: 1 seq, 2 events, 3 counter hash, 4 streak, 5 recent calls, 6 number index of the date, 7 audit list,
+--       8 the operator's held-ticket key, 9 the click's action key (see ARGV 17)
 -- ARGV: 1 ticket key prefix, 2 queue prefix, 3 business date, 4 now ms, 5 now ISO, 6 ratio,
 --       7 early ms, 8 counter id, 9 counter label, 10 operator, 11 stream maxlen, 12 recent calls kept,
---       13 mode next|number, 14 number (mode number), 15 staff audit entry (JSON or '')
--- Returns: the called ticket as JSON; errors counter_not_open, counter_busy, no_waiting_ticket,
---          not_found, invalid_transition
+--       13 mode next|number, 14 number (mode number), 15 staff audit entry (JSON or ''),
+--       16 seconds the held-ticket and action keys live, 17 '1' when the click sent an action key
+-- Returns: the called ticket as JSON (a repeated action key: the ticket that click called, as it is now,
+--          and no event); errors counter_not_open, counter_busy, operator_busy, no_waiting_ticket, not_found,
+--          invalid_transition, idempotency_key_reused
+if ARGV[17] == '1' then
+  local done = redis.call('GET', KEYS[9])
+  if done then
+    local kind, id = string.match(done, '^([^\t]*)\t(.*)$')
+    if kind ~= 'call:' .. ARGV[8] then
+      return fail('idempotency_key_reused', 'this action key was already used for another action')
+    end
+    return cjson.encode(hmap(ARGV[1] .. id))
+  end
+end
 local c = hmap(KEYS[3])
 if c.status ~= 'open' then return fail('counter_not_open', 'the counter is not open') end
 if c.ticket and c.ticket ~= '' then
   local held = redis.call('HMGET', ARGV[1] .. c.ticket, 'status', 'number')
   if held[1] == 'called' or held[1] == 'serving' then
     return fail('counter_busy', 'the counter already holds ' .. held[2] .. '; finish it first')
+  end
+end
+local operator = ARGV[10]
+if operator ~= '' then
+  local mine = redis.call('GET', KEYS[8])
+  if mine and mine ~= '' then
+    local held = redis.call('HMGET', ARGV[1] .. mine, 'status', 'number', 'counter_label')
+    if held[1] == 'called' or held[1] == 'serving' then
+      return fail('operator_busy', 'you already hold ' .. held[2] .. ' at ' .. (held[3] or '?') ..
+        '; finish or return it before calling another number')
+    end
   end
 end
 local services = cjson.decode(c.services or '[]')
@@ -80,6 +105,8 @@ redis.call('ZREM', chosen_key, chosen)
 redis.call('HSET', tk, 'status', 'called', 'called_at', ARGV[4], 'counter', ARGV[8],
   'counter_label', ARGV[9], 'operator', ARGV[10])
 redis.call('HSET', KEYS[3], 'ticket', chosen)
+if operator ~= '' then redis.call('SET', KEYS[8], chosen, 'EX', tonumber(ARGV[16])) end
+if ARGV[17] == '1' then redis.call('SET', KEYS[9], 'call:' .. ARGV[8] .. '\t' .. chosen, 'EX', tonumber(ARGV[16])) end
 local t = hmap(tk)
 redis.call('LPUSH', KEYS[5], cjson.encode({number = t.number, service = t.service, counter = ARGV[8],
   counter_label = ARGV[9], called_at = ARGV[5]}))

@@ -1,9 +1,10 @@
 -- Read everything the public and staff snapshots are built from, at one seq (read only).
--- KEYS: 1 seq, 2 recent calls
+-- KEYS: 1 seq, 2 recent calls, 3 notices hash
 -- ARGV: 1 ticket key prefix, 2 queue prefix, 3 counter key prefix, 4 business date, 5 services JSON,
 --       6 counter ids JSON, 7 durations key prefix
 -- Returns: JSON {seq, waiting: {service: {resv, prio, walk}}, durations: {service: [s...]},
---          counters: [{id, status, services, reason, ticket: {...} | null}], calls: [json...]}
+--          counters: [{id, status, services, reason, ticket: {...} | null}], calls: [json...],
+--          notices: [json...]}
 local out = {seq = tonumber(redis.call('GET', KEYS[1]) or '0'), waiting = {}, durations = {}, counters = {}}
 for _, svc in ipairs(cjson.decode(ARGV[5])) do
   out.waiting[svc] = {
@@ -24,4 +25,5 @@ for i, cid in ipairs(cjson.decode(ARGV[6])) do
   out.counters[i] = entry
 end
 out.calls = redis.call('LRANGE', KEYS[2], 0, -1)
+out.notices = redis.call('HVALS', KEYS[3])
 return cjson.encode(out)

@@ -5,11 +5,12 @@
 // timeout) is status 0, code "network": the caller decides whether to retry (see `retryable`).
 
 export class ApiError extends Error {
-  constructor(status, code, detail) {
+  constructor(status, code, detail, body = null) {
     super(detail || code);
     this.status = status;
     this.code = code;
     this.detail = detail;
+    this.body = body; // the whole error answer: some carry more than code and detail (a check-in's walk_in)
   }
 }
 
@@ -37,12 +38,14 @@ async function readJson(response) {
 }
 
 /**
+ * `key`: the action's idempotency key, sent as `Idempotency-Key` (counter console; see newKey).
  * @returns {Promise<{status: number, data: any}>}
  * @throws {ApiError}
  */
-export async function api(path, { method = "GET", body, timeoutMs = 10000 } = {}) {
+export async function api(path, { method = "GET", body, timeoutMs = 10000, key } = {}) {
   const headers = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
+  if (key) headers["idempotency-key"] = key; // one per intended action: a repeat does it once (staff API)
   if (method !== "GET" && method !== "HEAD") {
     const token = csrfToken();
     if (token) headers["x-csrf-token"] = token;
@@ -66,7 +69,7 @@ export async function api(path, { method = "GET", body, timeoutMs = 10000 } = {}
   }
   const data = await readJson(response).catch(() => null);
   if (!response.ok) {
-    throw new ApiError(response.status, data?.code ?? `http_${response.status}`, data?.detail ?? response.statusText);
+    throw new ApiError(response.status, data?.code ?? `http_${response.status}`, data?.detail ?? response.statusText, data);
   }
   return { status: response.status, data };
 }

@@ -16,6 +16,21 @@ export async function loadCatalogs(languages) {
   );
 }
 
+/**
+ * `loadCatalogs`, tried again (backoff 0.5 s doubling to 10 s) until it works: a page opened while the server
+ * restarts still gets its texts, and a kiosk or board never shows keys instead of words.
+ */
+export async function loadCatalogsPatiently(languages) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await loadCatalogs(languages);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10000, 500 * 2 ** attempt)));
+    }
+  }
+}
+
 /** Where a missing text is looked up (as server/web/i18n.py): やさしい日本語 → Japanese; others → English. */
 export function fallbacks(lang) {
   if (lang === "ja") return ["ja"];

@@ -43,6 +43,7 @@ export class LiveSocket {
     this.retryTimer = null;
     this.pingTimer = null;
     this.deadlineTimer = null;
+    this.stopped = false;
   }
 
   start() {
@@ -65,6 +66,7 @@ export class LiveSocket {
 
   connect() {
     clearTimeout(this.retryTimer);
+    if (this.stopped) return;
     if (!this.resyncing) this.setStatus(this.seq === null && this.attempt === 0 ? "connecting" : "reconnecting");
     let socket;
     try {
@@ -186,6 +188,20 @@ export class LiveSocket {
     const delay = backoffDelay(this.attempt);
     this.attempt += 1;
     this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Close for good (the page now watches another site): no reconnect, no more status changes. */
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const socket = this.socket;
+    this.socket = null;
+    this.stopTimers();
+    try {
+      socket?.close();
+    } catch {
+      // already closed
+    }
   }
 
   stopTimers() {

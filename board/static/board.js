@@ -1,0 +1,391 @@
+// The waiting-room display board (/board/{site}?area=&audio=): the numbers being called now with their counters
+// (the newest highlighted, blinking for a few seconds), the last calls, people waiting and estimated waits per
+// service, a notice ticker, the date and the server's clock; and every call announced (chime + Japanese voice,
+// optionally English) through a queue, and also written on the screen.
+//
+// Live from the site socket only: the snapshot, then each event once in `seq` order; after a server or store
+// restart the socket reconnects with `since` and receives the calls made meanwhile. Waits are refreshed from
+// GET /api/v1/sites/{site}/state after ticket and counter events (one debounced request; the events carry no
+// waits). Nothing polls. With `?area=` only the counters of that area are shown and announced.
+
+import { api, ApiError } from "/static/web/api.js";
+import { serverNow, syncServerTime } from "/static/web/clock.js";
+import { $, debounce, h } from "/static/web/dom.js";
+import { loadCatalogsPatiently, t } from "/static/web/i18n.js";
+import { noticeText, noticesOf } from "/static/web/notices.js";
+import { LiveSocket } from "/static/web/ws.js";
+import { Announcer } from "./announcer.js";
+import { callParts, localEnglishVoice, speak, spokenNumber, VoicePlayer } from "./voice.js";
+
+const boot = JSON.parse(document.body.dataset.boot);
+const SITE = boot.site;
+const AUDIO = boot.audio; // voice | chime | silent
+const TICKER_PX_PER_S = 110;
+const LONG_NAME = 13; // service names longer than this (characters) get smaller type
+
+const counters = new Map(boot.counters.map((c) => [c.id, c]));
+const serviceNames = new Map(boot.services.map((s) => [s.id, s]));
+
+const board = {
+  calling: new Map(), // counter id -> {number, service, counter, counter_label, called_at, rank}
+  recent: [], // newest first: {number, counter, counter_label, called_at, recall?}
+  services: [],
+  notices: [],
+  rank: 0,
+  live: false,
+  blink: new Map(), // counter id -> {number, timer} of the call blinking there
+  socket: null,
+};
+
+function inArea(counterId) {
+  return !boot.area || counters.get(counterId)?.area === boot.area;
+}
+
+function counterNumber(counterId, label) {
+  const known = counters.get(counterId)?.number;
+  if (Number.isInteger(known)) return known;
+  const digits = /\d+/.exec(label ?? "");
+  return digits ? Number(digits[0]) : null;
+}
+
+function counterLabel(entry) {
+  return entry.counter_label || counters.get(entry.counter)?.label || entry.counter;
+}
+
+// ---- sound ------------------------------------------------------------------------------------------------
+
+const player =
+  AUDIO === "silent"
+    ? null
+    : new VoicePlayer(boot.voice, {
+        onBlocked: () => showSoundButton(true),
+        onRunning: () => showSoundButton(false),
+      });
+
+function showSoundButton(visible) {
+  $("#sound-enable").hidden = !visible;
+  document.body.dataset.sound = visible ? "blocked" : "on";
+}
+
+async function playAnnouncement(item) {
+  if (!player) return { ended: "silent" };
+  const result = await player.play(item.parts, { voice: AUDIO === "voice" });
+  if (AUDIO === "voice" && !result.muted) {
+    const english = localEnglishVoice();
+    if (english) await speak(item.speechEn, english);
+  }
+  return result;
+}
+
+const announcer = new Announcer(
+  { log: $("#announce-log"), body: document.body },
+  {
+    play: playAnnouncement,
+    isCurrent: (item) => board.calling.get(item.counter)?.number === item.number,
+    onStart: (item) => caption(item),
+  },
+);
+
+function caption(item) {
+  $("#caption-ja").textContent = item.text;
+  $("#caption-en").textContent = item.textEn;
+  $("#caption").hidden = false;
+}
+
+function announce(entry, kind) {
+  const number = counterNumber(entry.counter, entry.counter_label);
+  const params = { number: entry.number, counter: number ?? counterLabel(entry) };
+  const key = kind === "recall" ? "board.recall_text" : "board.call_text";
+  announcer.enqueue({
+    number: entry.number,
+    counter: entry.counter,
+    kind,
+    text: t("ja", key, params),
+    textEn: t("en", key, params),
+    speechEn: t("en", key, { ...params, number: spokenNumber(entry.number) }),
+    parts: callParts(entry.number, number, kind),
+  });
+}
+
+// ---- rendering --------------------------------------------------------------------------------------------
+
+function callingInOrder() {
+  return [...board.calling.values()].sort((a, b) => b.rank - a.rank);
+}
+
+function callItem(entry) {
+  return h(
+    "li",
+    { class: "b-call", dataset: { number: entry.number, counter: entry.counter } },
+    h("span", { class: "b-call-number" }, entry.number),
+    h("span", { class: "b-call-arrow", "aria-hidden": "true" }, "→"),
+    h(
+      "span",
+      { class: "b-call-counter" },
+      h("span", { class: "b-call-label" }, counterLabel(entry)),
+      h("span", { class: "b-call-en", lang: "en" }, t("en", "board.counter", { n: counterNumber(entry.counter, entry.counter_label) ?? "" })),
+    ),
+  );
+}
+
+/** One item per call, kept while the call is on screen (re-made items would restart their blinking). */
+function renderCalls() {
+  const list = $("#calls");
+  const calls = callingInOrder();
+  const items = new Map([...list.children].map((li) => [`${li.dataset.counter} ${li.dataset.number}`, li]));
+  const wanted = calls.map((entry, index) => {
+    const key = `${entry.counter} ${entry.number}`;
+    const li = items.get(key) ?? callItem(entry);
+    items.delete(key);
+    li.classList.toggle("newest", index === 0);
+    li.classList.toggle("blink", board.blink.get(entry.counter)?.number === entry.number);
+    li.dataset.newest = String(index === 0);
+    return li;
+  });
+  for (const li of items.values()) li.remove();
+  if (wanted.some((li, index) => list.children[index] !== li)) list.replaceChildren(...wanted);
+  list.dataset.count = String(calls.length);
+  $("#calls-none").hidden = calls.length > 0 || !board.live;
+}
+
+/** Earlier calls, newest first, one per number: the numbers being called now are already on the screen. */
+function recentCalls() {
+  const onScreen = new Set([...board.calling.values()].map((entry) => entry.number));
+  const seen = new Set();
+  const out = [];
+  for (const call of board.recent) {
+    if (!inArea(call.counter) || seen.has(call.number) || onScreen.has(call.number)) continue;
+    seen.add(call.number);
+    out.push(call);
+    if (out.length >= boot.recent) break;
+  }
+  return out;
+}
+
+function renderRecent() {
+  const calls = recentCalls();
+  $("#recent").replaceChildren(
+    ...calls.map((call) =>
+      h(
+        "li",
+        { class: "b-recent-call", dataset: { number: call.number, counter: call.counter } },
+        h("span", { class: "b-recent-number" }, call.number),
+        h("span", { class: "b-recent-counter" }, counterLabel(call)),
+      ),
+    ),
+  );
+  if (!calls.length && board.calling.size === 0) {
+    $("#recent").append(h("li", { class: "b-recent-none" }, t("ja", "board.recent_none")));
+  }
+}
+
+function waitText(lang, line) {
+  if (!line.waiting) return t(lang, "board.wait_none");
+  return t(lang, "board.wait_about", { min: Math.max(1, line.estimated_wait_min ?? 0) });
+}
+
+function renderWaits() {
+  const lines = board.services.filter((line) => line.available_now || line.waiting > 0);
+  $("#waits").replaceChildren(
+    ...lines.map((line) => {
+      const names = serviceNames.get(line.id)?.names ?? { ja: line.id };
+      const ja = names.ja ?? line.id;
+      return h(
+        "tr",
+        { dataset: { service: line.id, waiting: String(line.waiting) }, class: line.waiting ? "" : "idle" },
+        h(
+          "th",
+          { scope: "row", class: ja.length > LONG_NAME ? "b-service long" : "b-service" },
+          h("span", { class: "b-prefix", "aria-hidden": "true" }, serviceNames.get(line.id)?.prefix ?? ""),
+          h("span", { class: "b-service-names" }, h("span", { lang: "ja" }, ja), h("span", { class: "b-service-en", lang: "en" }, names.en ?? "")),
+        ),
+        h("td", { class: "b-waiting" }, t("ja", "board.waiting", { n: line.waiting })),
+        h("td", { class: "b-wait" }, waitText("ja", line)),
+      );
+    }),
+  );
+  fitWaits();
+}
+
+/** Step the waits panel's type down until every service fits (City Hall offers nine). */
+function fitWaits() {
+  const panel = $(".b-waits");
+  panel.dataset.fit = "0";
+  for (let level = 1; level <= 3 && panel.scrollHeight > panel.clientHeight + 1; level += 1) {
+    panel.dataset.fit = String(level);
+  }
+}
+
+function renderTicker() {
+  const ticker = $("#ticker");
+  const list = $("#notices-list");
+  const notices = board.notices;
+  ticker.hidden = notices.length === 0;
+  list.replaceChildren(
+    ...notices.map((n) => {
+      const english = n.texts?.en;
+      return h(
+        "li",
+        { dataset: { id: n.id }, lang: "ja" },
+        noticeText(n, "ja"),
+        english ? h("span", { class: "b-ticker-en", lang: "en" }, english) : null,
+      );
+    }),
+  );
+  if (notices.length === 0) return;
+  list.classList.add("still");
+  if (list.scrollWidth <= list.parentElement.clientWidth) return;
+  // too long to stand still: scroll at a steady speed, the duration from the distance travelled
+  list.classList.remove("still");
+  const distance = list.offsetWidth; // its left padding is the window's width: it enters from the right
+  list.style.animationDuration = `${Math.max(8, distance / TICKER_PX_PER_S)}s`;
+}
+
+function render() {
+  $("#status").hidden = board.live || board.calling.size > 0;
+  renderCalls();
+  renderRecent();
+  renderWaits();
+}
+
+// ---- clock ------------------------------------------------------------------------------------------------
+
+const dateJa = new Intl.DateTimeFormat("ja-JP-u-ca-japanese", {
+  era: "long",
+  year: "numeric",
+  month: "long",
+  day: "numeric",
+  weekday: "short",
+  timeZone: boot.timezone,
+});
+const timeJa = new Intl.DateTimeFormat("ja-JP", { hour: "numeric", minute: "2-digit", hourCycle: "h23", timeZone: boot.timezone });
+
+function tick() {
+  const now = serverNow();
+  $("#date").textContent = dateJa.format(now);
+  $("#clock").textContent = timeJa.format(now);
+  setTimeout(tick, 60000 - (now.getTime() % 60000) + 50); // just after the next minute starts
+}
+
+// ---- state and events -------------------------------------------------------------------------------------
+
+function applySnapshot(state) {
+  board.calling = new Map();
+  const calls = (state.calling ?? []).filter((c) => inArea(c.counter));
+  calls.sort((a, b) => Date.parse(a.called_at ?? 0) - Date.parse(b.called_at ?? 0));
+  for (const call of calls) board.calling.set(call.counter, { ...call, rank: ++board.rank });
+  board.recent = state.recent ?? [];
+  board.services = state.services ?? [];
+  board.notices = noticesOf(state);
+  render();
+  renderTicker();
+}
+
+/** The call at `counterId` blinks for a few seconds (a recall blinks again). */
+function blink(counterId, number) {
+  clearTimeout(board.blink.get(counterId)?.timer);
+  const timer = setTimeout(() => {
+    board.blink.delete(counterId);
+    renderCalls();
+  }, boot.blink_ms);
+  board.blink.set(counterId, { number, timer });
+  const li = [...$("#calls").children].find((item) => item.dataset.counter === counterId && item.dataset.number === number);
+  li?.classList.remove("blink"); // restart the animation of a recalled number
+  void li?.offsetWidth;
+}
+
+function called(message, kind) {
+  const ticket = message.ticket ?? {};
+  if (!inArea(ticket.counter)) return;
+  for (const [counterId, entry] of board.calling) {
+    if (entry.number === ticket.number) board.calling.delete(counterId);
+  }
+  const entry = {
+    number: ticket.number,
+    service: ticket.service,
+    counter: ticket.counter,
+    counter_label: ticket.counter_label,
+    called_at: message.at,
+    rank: ++board.rank,
+  };
+  board.calling.set(ticket.counter, entry);
+  board.recent = [{ ...entry, recall: kind === "recall" ? 1 : undefined }, ...board.recent].slice(0, boot.recent * 3);
+  blink(ticket.counter, ticket.number);
+  announce(entry, kind);
+}
+
+function released(message) {
+  const number = message.ticket?.number;
+  for (const [counterId, entry] of board.calling) {
+    if (entry.number === number) board.calling.delete(counterId);
+  }
+}
+
+function onEvent(message) {
+  const type = message.type ?? "";
+  if (type === "ticket.called") called(message, "call");
+  else if (type === "ticket.recalled") called(message, "recall");
+  else if (type.startsWith("ticket.") && type !== "ticket.issued") released(message);
+  else if (type === "day.closed") {
+    board.calling.clear(); // a new business day starts with an empty board
+    board.recent = [];
+  }
+  if (type === "notice.changed") {
+    board.notices = noticesOf(message);
+    renderTicker();
+    return;
+  }
+  if (type.startsWith("ticket.") || type === "counter.changed" || type === "day.closed") {
+    render();
+    refreshSoon();
+  }
+}
+
+async function refresh() {
+  try {
+    const { data } = await api(`/api/v1/sites/${encodeURIComponent(SITE)}/state`);
+    board.services = data.services ?? board.services;
+    renderWaits();
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) location.reload();
+  }
+}
+
+const refreshSoon = debounce(refresh, 300);
+
+function onStatus(status) {
+  const wasLive = board.live;
+  board.live = status === "live";
+  $("#connection").hidden = status !== "reconnecting";
+  document.body.dataset.connection = status;
+  if (board.live && !wasLive) refreshSoon();
+  render();
+}
+
+// ---- start ------------------------------------------------------------------------------------------------
+
+async function loadTexts() {
+  await loadCatalogsPatiently(["ja", "en"]);
+}
+
+async function start() {
+  syncServerTime(document.body.dataset.serverNow, boot.timezone);
+  tick();
+  await loadTexts();
+  if (player) {
+    $("#sound-enable").addEventListener("click", () => player.unlock());
+    document.addEventListener("pointerdown", () => player.unlock());
+    player.ready().then((running) => showSoundButton(!running));
+    if (AUDIO === "voice") player.preload();
+  }
+  window.addEventListener("resize", debounce(() => (fitWaits(), renderTicker()), 200));
+  board.socket = new LiveSocket(`/ws/v1/sites/${encodeURIComponent(SITE)}`, {
+    onSnapshot: applySnapshot,
+    onEvent,
+    onStatus,
+    onDenied: () => setTimeout(() => location.reload(), 2000),
+  }).start();
+  document.body.dataset.ready = "true";
+}
+
+start();

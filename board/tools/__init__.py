@@ -1,0 +1,1 @@
+"""Developer tools of the display board (not used at run time)."""

@@ -1,0 +1,98 @@
+// What both console pages share: the boot data, the staff language (Japanese or English, remembered per
+// browser), names of services and sites in it, sign-out, and the words for the API's refusals.
+
+import { api, ApiError } from "/static/web/api.js";
+import { $, $all } from "/static/web/dom.js";
+import { htmlLang, loadCatalogs, t, translateTree } from "/static/web/i18n.js";
+
+export const boot = JSON.parse(document.body.dataset.boot);
+const LANG_KEY = "madoguchi.console.lang";
+const serviceNames = Object.fromEntries(boot.services.map((s) => [s.id, s]));
+
+export const ui = {
+  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "ja",
+};
+
+export const say = (key, params) => t(ui.lang, key, params);
+
+export function serviceName(id) {
+  const names = serviceNames[id];
+  return names ? names[ui.lang] ?? names.ja : id;
+}
+
+export function nameOf(names) {
+  return names?.[ui.lang] ?? names?.ja ?? "";
+}
+
+/** "2026年11月24日(火)" / "Tuesday 24 November 2026" for a business date. */
+export function formatBusinessDate(isoDate) {
+  if (!isoDate) return "";
+  const locale = ui.lang === "en" ? "en-GB" : "ja-JP";
+  return new Intl.DateTimeFormat(locale, { dateStyle: "full", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`));
+}
+
+/** A session that ended (timeout, sign-out elsewhere, account disabled): reload into the sign-in form. */
+export function signedOut(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    location.reload();
+    return true;
+  }
+  return false;
+}
+
+const HOLDS = /holds? ([A-Z][0-9]+)(?: at ([^;]+))?/;
+
+/** The words for a refused or failed action, from its code (the server's detail is English only). */
+export function errorText(error) {
+  const held = HOLDS.exec(error.detail ?? "");
+  const params = { number: held?.[1] ?? "", counter: held?.[2] ?? "", detail: error.detail || error.code };
+  switch (error.code) {
+    case "operator_busy":
+      return say("console.error.operator_busy", params);
+    case "counter_busy":
+      return say("console.error.counter_busy", params);
+    case "no_waiting_ticket":
+      return say("console.error.no_waiting_ticket");
+    case "counter_not_open":
+      return say("console.error.counter_not_open");
+    case "invalid_transition":
+      return say("console.error.invalid_transition");
+    case "not_found":
+      return say("console.error.not_found");
+    case "service_unavailable":
+      return say("console.error.service_unavailable");
+    case "forbidden":
+      return say("console.error.forbidden");
+    case "validation_error":
+      return say("console.error.validation", params);
+    default:
+      if (error.status === 0 || error.status >= 500) return say("console.error.unreachable");
+      return say("console.error.other", params);
+  }
+}
+
+/** Apply the staff language to the page: every element with a catalog key, the buttons, then `rerender`. */
+export function setLanguage(code, rerender) {
+  ui.lang = code;
+  localStorage.setItem(LANG_KEY, code);
+  document.documentElement.lang = htmlLang(code);
+  for (const button of $all("[data-staff-lang]")) button.setAttribute("aria-pressed", String(button.dataset.staffLang === code));
+  translateTree(document, code);
+  rerender();
+}
+
+async function logout() {
+  try {
+    await api("/api/v1/auth/logout", { method: "POST" });
+  } finally {
+    location.reload();
+  }
+}
+
+/** Load the catalogs and wire the top bar; `rerender` redraws what the script drew in the old language. */
+export async function startPage(rerender) {
+  await loadCatalogs(["ja", "en"]);
+  for (const button of $all("[data-staff-lang]")) button.addEventListener("click", () => setLanguage(button.dataset.staffLang, rerender));
+  $("#logout").addEventListener("click", logout);
+  setLanguage(ui.lang, rerender);
+}

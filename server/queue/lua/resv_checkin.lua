@@ -1,0 +1,30 @@
+-- Check a reservation in: mark it checked_in AND issue its ticket (channel reservation, class resv, scored
+-- by the slot start so the call order serves it at its slot) in one step. Appends ticket.issued, then
+-- reservation.changed.
+-- KEYS: 1-10 as issue.lua, 11 reservation hash, 12 release queue
+-- ARGV: 1-22 as issue.lua (13 = 'resv', 14 = the slot start ms, 15 = 0, 18 = the code),
+--       23 check-in opens (ms), 24 check-in closes (ms)
+-- Returns: what issue.lua returns; errors reservation_not_found, already_checked_in,
+--          reservation_cancelled, reservation_no_show, reservation_not_today, checkin_too_early,
+--          checkin_too_late, reservation_changed (moved since the caller read it: read again)
+local r = hmap(KEYS[11])
+local refusal = resv_refusal(r)
+if refusal then return refusal end
+if r.date ~= ARGV[12] then return fail('reservation_not_today', r.code .. ' is for ' .. r.date) end
+if r.slot_at ~= ARGV[14] or r.service ~= ARGV[5] then
+  return fail('reservation_changed', r.code .. ' changed meanwhile')
+end
+local now = tonumber(ARGV[10])
+if now < tonumber(ARGV[23]) then return fail('checkin_too_early', r.code .. ' is not due yet') end
+if now > tonumber(ARGV[24]) then return fail('checkin_too_late', r.code .. ' is past its check-in time') end
+local out = issue_ticket(KEYS, ARGV)
+local t = cjson.decode(out[2])
+r.status = 'checked_in'
+r.ticket = t.id
+r.ticket_number = t.number
+r.checked_in_at = ARGV[11]
+redis.call('HSET', KEYS[11], 'status', r.status, 'ticket', r.ticket, 'ticket_number', r.ticket_number,
+  'checked_in_at', r.checked_in_at, 'updated_at', ARGV[11])
+redis.call('ZREM', KEYS[12], r.code)
+resv_changed(KEYS[1], KEYS[2], ARGV[16], ARGV[11], r)
+return out
