@@ -1,7 +1,8 @@
 """The phone reservation console in a real browser, on the city's reservation smartphones (390×844) and a PC:
 two operators booking the same slots live, the last place, read-back, search, move and cancel; then the
-kiosk checks the reservation in at its time, and the counter calls it ahead of an earlier walk-in. Also the
-kiosk's answers to a reservation that is too early or too late (a walk-in ticket instead), and screenshots.
+kiosk checks the reservation in at its time, the counter calls it ahead of an earlier walk-in and the board
+shows the call. Also the kiosk's answers to a reservation that is too early or too late (a walk-in ticket
+instead), and screenshots.
 
 Times are the server's (tests start it on Tuesday 24 November 2026, 10:00, and move its clock): City Hall has
 6 counters in November, so each slot of a reservable service has 6 places.
@@ -18,6 +19,7 @@ from playwright.async_api import Page, expect
 
 from tests.conftest import LiveServer, open_counter
 from tests.e2e.conftest import SITE, Pages
+from tests.e2e.test_board import open_board
 from tests.e2e.test_kiosk import _kiosk_problems
 from tests.e2e.test_screens import destination
 
@@ -273,11 +275,15 @@ async def test_kiosk_checks_in_at_the_slot_and_the_counter_calls_it_first(create
     await phone.click("#tab-list")
     await expect(phone.locator(f"#day-list .p-row[data-code='{due}'] .p-status")).to_have_text("受付済み")
 
+    board = await open_board(pages, server, "?audio=silent")
     operator = await server.login("operator", (SITE,))
     await open_counter(operator, "ch-booth-1", "pickup")
     r = await operator.post("/api/v1/counters/ch-booth-1/call-next")
     assert r.status_code == 200, r.text
     assert r.json()["number"] == number  # ahead of the walk-in issued five minutes earlier
+    called = board.locator(f"#calls li[data-number={number}]")
+    await expect(called).to_have_attribute("data-newest", "true")
+    await expect(called.locator(".b-call-label")).to_have_text("1番窓口")
 
 
 async def test_an_account_of_two_sites_switches_site_and_follows_the_new_one(create_server: Any, pages: Pages) -> None:
