@@ -7,7 +7,8 @@
 
 import { api, ApiError } from "/static/web/api.js";
 import { $, $all, debounce } from "/static/web/dom.js";
-import { htmlLang, loadCatalogs, t, translateTree } from "/static/web/i18n.js";
+import { loadCatalogs, t } from "/static/web/i18n.js";
+import { rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { normalizeCode, validCode } from "./codes.js";
 import { checkinText } from "./checkin.js";
@@ -24,7 +25,7 @@ const LANG_KEY = "madoguchi.guide.lang";
 const names = Object.fromEntries(boot.services.map((s) => [s.id, s.names]));
 
 const guide = {
-  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "ja",
+  lang: rememberedLanguage(LANG_KEY),
   state: null,
   waiting: [],
   called: [],
@@ -143,13 +144,10 @@ function render() {
   $("#business-date").textContent = date ? new Intl.DateTimeFormat(guide.lang === "en" ? "en-GB" : "ja-JP-u-ca-japanese", { dateStyle: "full", timeZone: "UTC" }).format(new Date(`${date}T00:00:00Z`)) : "";
 }
 
-function setStaffLanguage(code) {
+/** The staff language changed (the top bar is retranslated already): the site's name and what the views drew. */
+function languageChanged(code) {
   guide.lang = code;
-  localStorage.setItem(LANG_KEY, code);
-  document.documentElement.lang = htmlLang(code);
-  for (const button of $all("[data-staff-lang]")) button.setAttribute("aria-pressed", String(button.dataset.staffLang === code));
   $("#site-name").textContent = boot.site_names[code] ?? boot.site_names.ja;
-  translateTree(document, code);
   render();
 }
 
@@ -214,18 +212,9 @@ function onStatus(status) {
   }
 }
 
-async function logout() {
-  try {
-    await api("/api/v1/auth/logout", { method: "POST" });
-  } finally {
-    location.reload();
-  }
-}
-
 async function start() {
   await loadCatalogs(boot.languages);
-  for (const button of $all("[data-staff-lang]")) button.addEventListener("click", () => setStaffLanguage(button.dataset.staffLang));
-  $("#logout").addEventListener("click", logout);
+  const setStaffLanguage = wireStaffHead(LANG_KEY, languageChanged);
   $("#checkin-form").addEventListener("submit", (event) => {
     event.preventDefault();
     checkIn($("#checkin-code").value);

@@ -5,8 +5,9 @@ browser (``static/i18n.js`` loads them from ``/static/i18n/``), so a text exists
 a string with ``{name}`` placeholders, or ``{"one": ..., "other": ...}`` for a count (the plural category of the
 language decides; Japanese, Chinese, Korean and Vietnamese only use ``other``).
 
-Keys starting with ``guide.``, ``login.``, ``setup.``, ``phone.`` or ``console.`` are staff texts: Japanese and
-English only (DESIGN §6). Every other key is a visitor text and is in every catalog (tested).
+Keys starting with ``staff.`` (the staff pages' shared top bar), ``guide.``, ``login.``, ``setup.``, ``phone.``
+or ``console.`` are staff texts: Japanese and English only (DESIGN §6). Every other key is a visitor text and is
+in every catalog (tested).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 CATALOG_DIR = Path(__file__).resolve().parent / "i18n"
-STAFF_PREFIXES = ("guide.", "login.", "setup.", "phone.", "console.")
+STAFF_PREFIXES = ("staff.", "guide.", "login.", "setup.", "phone.", "console.")
 STAFF_LANGUAGES = ("ja", "en")
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 

@@ -161,9 +161,12 @@ async def test_printer_out_of_paper_is_a_clear_alert(
     await expect(alert).to_have_text("用紙切れ：1F 発券機プリンター。ロール紙を補充してください")
     await expect(guide.locator(".g-printer[data-printer=p1] .g-state")).to_have_text("用紙切れ")
 
+    await expect(guide.locator(".staff-role")).to_have_text("(総合案内)")
+
     await guide.click("[data-staff-lang=en]")
     await expect(alert).to_have_text("Out of paper: 1F 発券機プリンター. Load a new roll")
     await expect(guide.locator("#issue-title")).to_have_text("Issue a ticket")
+    await expect(guide.locator(".staff-role")).to_have_text("(reception)")  # the brackets once, in either language
 
 
 async def test_a_manager_posts_a_notice_that_the_kiosk_shows_and_takes_it_down(

@@ -27,7 +27,9 @@ SOURCES = [
     *ROOT.glob("board/templates/**/*.html"),
     *ROOT.glob("board/static/*.js"),
 ]
-PREFIXES = "app|conn|lang|kiosk|closed|ticket|checkin|error|unavailable|setup|login|guide|phone|console|board|visitor"
+PREFIXES = (
+    "app|conn|lang|kiosk|closed|ticket|checkin|error|unavailable|setup|login|staff|guide|phone|console|board|visitor"
+)
 KEY_IN_SOURCE = re.compile(rf"""["']((?:{PREFIXES})\.[a-z_]+(?:\.[a-z_]+)*)["`']""")
 
 

@@ -1,16 +1,17 @@
 // What both console pages share: the boot data, the staff language (Japanese or English, remembered per
-// browser), names of services and sites in it, sign-out, and the words for the API's refusals.
+// browser; the top bar is /static/web/staff.js), names of services and sites in it, and the words for the API's
+// refusals.
 
-import { api, ApiError } from "/static/web/api.js";
-import { $, $all } from "/static/web/dom.js";
-import { htmlLang, loadCatalogs, t, translateTree } from "/static/web/i18n.js";
+import { ApiError } from "/static/web/api.js";
+import { loadCatalogs, t } from "/static/web/i18n.js";
+import { rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
 
 export const boot = JSON.parse(document.body.dataset.boot);
 const LANG_KEY = "madoguchi.console.lang";
 const serviceNames = Object.fromEntries(boot.services.map((s) => [s.id, s]));
 
 export const ui = {
-  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "ja",
+  lang: rememberedLanguage(LANG_KEY),
 };
 
 export const say = (key, params) => t(ui.lang, key, params);
@@ -71,28 +72,12 @@ export function errorText(error) {
   }
 }
 
-/** Apply the staff language to the page: every element with a catalog key, the buttons, then `rerender`. */
-export function setLanguage(code, rerender) {
-  ui.lang = code;
-  localStorage.setItem(LANG_KEY, code);
-  document.documentElement.lang = htmlLang(code);
-  for (const button of $all("[data-staff-lang]")) button.setAttribute("aria-pressed", String(button.dataset.staffLang === code));
-  translateTree(document, code);
-  rerender();
-}
-
-async function logout() {
-  try {
-    await api("/api/v1/auth/logout", { method: "POST" });
-  } finally {
-    location.reload();
-  }
-}
-
 /** Load the catalogs and wire the top bar; `rerender` redraws what the script drew in the old language. */
 export async function startPage(rerender) {
   await loadCatalogs(["ja", "en"]);
-  for (const button of $all("[data-staff-lang]")) button.addEventListener("click", () => setLanguage(button.dataset.staffLang, rerender));
-  $("#logout").addEventListener("click", logout);
-  setLanguage(ui.lang, rerender);
+  const setLanguage = wireStaffHead(LANG_KEY, (code) => {
+    ui.lang = code;
+    rerender();
+  });
+  setLanguage(ui.lang);
 }

@@ -8,7 +8,8 @@
 import { api, ApiError, newKey, retryable } from "/static/web/api.js";
 import { localParts, syncServerTime } from "/static/web/clock.js";
 import { $, $all, debounce, h } from "/static/web/dom.js";
-import { formatTime, htmlLang, loadCatalogs, t, translateTree } from "/static/web/i18n.js";
+import { formatTime, loadCatalogs, t } from "/static/web/i18n.js";
+import { rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { nameProblem, normalizePhone, phoneProblem, spacedCode, spelledCode, toKatakana } from "./text.js";
 import { longDate, renderDates, renderFacts, renderRows, renderSlots, renderSpelling, slotText, useTimeZone } from "./views.js";
@@ -21,7 +22,7 @@ const serviceNames = Object.fromEntries(boot.services.map((s) => [s.id, s.names]
 const siteNames = Object.fromEntries(boot.sites.map((s) => [s.id, s.names]));
 
 const state = {
-  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "ja",
+  lang: rememberedLanguage(LANG_KEY),
   site: null,
   service: null,
   date: null,
@@ -656,28 +657,15 @@ function renderAll() {
   if (state.move) $("#move-text").textContent = t(state.lang, "phone.move_banner", { code: state.move.code, slot: slotText(state.lang, state.move) });
 }
 
-function setLanguage(code) {
+/** The staff language changed (the top bar is retranslated already): redraw what the script drew. */
+function languageChanged(code) {
   state.lang = code;
-  localStorage.setItem(LANG_KEY, code);
-  document.documentElement.lang = htmlLang(code);
-  for (const button of $all("[data-staff-lang]")) button.setAttribute("aria-pressed", String(button.dataset.staffLang === code));
-  translateTree(document, code);
   renderAll();
   if ($("#detail").open) renderDetail();
 }
 
-async function logout() {
-  try {
-    await api("/api/v1/auth/logout", { method: "POST" });
-  } finally {
-    location.reload();
-  }
-}
-
 function wire() {
-  for (const button of $all("[data-staff-lang]")) button.addEventListener("click", () => setLanguage(button.dataset.staffLang));
   for (const button of $all(".p-tab")) button.addEventListener("click", () => showTab(button.dataset.tab));
-  $("#logout").addEventListener("click", logout);
   $("#service").addEventListener("change", (event) => chooseService(event.target.value));
   $("#book-form").addEventListener("submit", submitBooking);
   $("#book-back").addEventListener("click", () => $("#book-dialog").close());
@@ -706,6 +694,7 @@ async function start() {
   useTimeZone(boot.timezone);
   await loadCatalogs(["ja", "en"]);
   wire();
+  const setLanguage = wireStaffHead(LANG_KEY, languageChanged);
   setLanguage(state.lang);
   const remembered = localStorage.getItem(SITE_KEY);
   const site = boot.sites.some((s) => s.id === remembered) ? remembered : boot.sites[0]?.id;
