@@ -91,17 +91,19 @@ def parse(text: str, service_ids: Mapping[str, str]) -> tuple[list[Row], list[Pr
         lines = list(reader)
     except csv.Error as exc:
         return [], [Problem(reader.line_num, "", f"not readable as CSV: {exc}")]
-    lines = [line for line in lines if any(cell.strip() for cell in line)]
-    if not lines:
+    # number the rows before leaving out blank ones, so a problem names the row the spreadsheet shows
+    numbered = [(index, line) for index, line in enumerate(lines, start=1) if any(cell.strip() for cell in line)]
+    if not numbered:
         return [], [Problem(1, "", "the file is empty: it needs a header row and one row per reservation")]
-    header = tuple(cell.strip().lstrip("\ufeff") for cell in lines[0])
+    header_row, first = numbered[0]
+    header = tuple(cell.strip().lstrip("\ufeff") for cell in first)
     if header not in (COLUMNS, HEADER_JA):
         expected = ",".join(HEADER_JA)
-        return [], [Problem(1, "", f"the header must be {expected} (or {','.join(COLUMNS)})")]
-    if len(lines) - 1 > MAX_ROWS:
-        return [], [Problem(1, "", f"at most {MAX_ROWS} reservations at a time")]
+        return [], [Problem(header_row, "", f"the header must be {expected} (or {','.join(COLUMNS)})")]
+    if len(numbered) - 1 > MAX_ROWS:
+        return [], [Problem(header_row, "", f"at most {MAX_ROWS} reservations at a time")]
     rows: list[Row] = []
-    for index, cells in enumerate(lines[1:], start=2):
+    for index, cells in numbered[1:]:
         row, found = _row(index, cells, service_ids)
         problems += found
         if row is not None:

@@ -504,3 +504,29 @@ async def test_console_screens(create_server: Any, pages: Pages, tmp_path: Path)
     await expect(page.locator(".k-other[data-counter=ch-booth-2] .k-num")).to_have_text("A001")
     await fits(page)
     await page.screenshot(path=str(destination(tmp_path, "console.png")))
+
+
+async def test_every_action_can_be_reached_on_a_scaled_laptop_screen(create_server: Any, pages: Pages) -> None:
+    """A 1920×1080 laptop at Windows' default 125 % is a 1536×864 page: with every service chosen and a message
+    shown, the actions below the fold must still be reachable by scrolling, not cut off for good."""
+    server = create_server()
+    http = await admin(server)
+    await issue(http, "pickup")
+    context = await pages.context({"width": 1536, "height": 864})
+    page = await pages.page(context)
+    await sign_in(page, server, await server.add_staff("operator", (SITE,)))
+    await choose(page, "ch-booth-1", None)
+    await page.keyboard.press("n")
+    await expect(page.locator("#ticket-status")).to_have_text("呼出中")
+    unreachable = await page.evaluate(
+        """() => [...document.querySelectorAll("[data-action]")].filter((button) => {
+          if (button.getBoundingClientRect().bottom <= innerHeight) return false;
+          for (let el = button.parentElement; el; el = el.parentElement) {
+            const style = getComputedStyle(el).overflowY;
+            if ((style === "auto" || style === "scroll") && el.scrollHeight > el.clientHeight) return false;
+          }
+          const root = document.scrollingElement;
+          return getComputedStyle(document.body).overflowY === "hidden" || root.scrollHeight <= innerHeight;
+        }).map((button) => button.dataset.action)"""
+    )
+    assert unreachable == []

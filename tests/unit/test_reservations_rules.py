@@ -254,3 +254,18 @@ def test_nothing_is_available_beyond_the_booking_horizon(config: Config) -> None
     beyond = resolve_opening(config, "city-hall", dt.date(2026, 12, 1))
     assert {s["available"] for s in rules.availability(config, inside, "pickup", {}, now)} == {6}
     assert {s["available"] for s in rules.availability(config, beyond, "pickup", {}, now)} == {0}
+
+
+def test_rows_are_numbered_as_the_spreadsheet_shows_them_also_after_blank_rows() -> None:
+    text = "\r\n".join(
+        [
+            ",".join(csvio.HEADER_JA),
+            "",
+            ",,,,,,,",
+            ",2026-11-24,10:00,,カード交付,ヤマダ タロウ,090-1234-5678,予約済",
+            ",2026-11-24,25:00,,カード交付,ヤマダ タロウ,090-1234-5678,予約済",
+        ]
+    )
+    rows, problems = csvio.parse(text, SERVICES)
+    assert [r.row for r in rows] == [4]
+    assert [(p.row, p.column) for p in problems] == [(5, "start")]
