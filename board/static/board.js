@@ -204,6 +204,13 @@ function renderWaits() {
       );
     }),
   );
+  // nothing offered today (a closed day, an outreach venue between its events): say so instead of an empty table
+  const closed = $("#waits-closed");
+  closed.hidden = lines.length > 0 || !board.today;
+  if (!closed.hidden) {
+    const key = board.today.kind === "closed" ? "board.closed_today" : "board.no_service_now";
+    closed.replaceChildren(t("ja", key), " ", h("span", { class: "b-en", lang: "en" }, t("en", key)));
+  }
   fitWaits();
 }
 
@@ -276,6 +283,7 @@ function applySnapshot(state) {
   for (const call of calls) board.calling.set(call.counter, { ...call, rank: ++board.rank });
   board.recent = state.recent ?? [];
   board.services = state.services ?? [];
+  board.today = state.today ?? null;
   board.notices = noticesOf(state);
   render();
   renderTicker();
@@ -345,6 +353,7 @@ async function refresh() {
   try {
     const { data } = await api(`/api/v1/sites/${encodeURIComponent(SITE)}/state`);
     board.services = data.services ?? board.services;
+    board.today = data.today ?? board.today;
     renderWaits();
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) location.reload();

@@ -67,6 +67,13 @@ class CounterNotOpen(DomainError):
     status_code = 409
 
 
+class CounterNotInUse(DomainError):
+    """The counter is not set up on this date (City Hall's meeting room outside November–March)."""
+
+    code = "counter_not_in_use"
+    status_code = 409
+
+
 class CounterBusy(DomainError):
     code = "counter_busy"
     status_code = 409

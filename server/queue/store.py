@@ -255,6 +255,10 @@ class Store:
             if not services:
                 raise errors.ValidationFailed("open a counter with at least one service")
             opening = self.opening(site.id)
+            if opening.kind == "closed":
+                raise errors.SiteClosed(f"{site.name} is closed today: no counter can be opened")
+            if counter.id not in opening.counters:
+                raise errors.CounterNotInUse(f"{counter.label} is not in use today (see the counter's periods)")
             for sid in services:
                 self.service(sid)
                 if sid not in site.services and sid not in opening.services:

@@ -14,6 +14,7 @@ import itertools
 import os
 import signal
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -327,3 +328,14 @@ async def test_board_screens(create_server: Any, pages: Pages, tmp_path: Path) -
     await expect(meeting.locator("#calls li.newest")).to_have_attribute("data-counter", "ch-meeting-4")
     await expect(meeting.locator("#recent li")).to_have_count(1)
     await meeting.screenshot(animations="disabled", path=str(destination(tmp_path, "board-area.png")))
+
+
+async def test_on_a_closed_day_the_board_says_so(create_server: Any, pages: Pages) -> None:
+    server = create_server(at=datetime.fromisoformat("2026-11-22T10:00:00+09:00"))  # a Sunday without an opening
+    board = await open_board(pages, server, "?audio=silent")
+    await expect(board.locator("#waits tr")).to_have_count(0)
+    await expect(board.locator("#waits-closed")).to_have_text("本日は受付をしていません Closed today")
+    open_day = create_server()
+    weekday = await open_board(pages, open_day, "?audio=silent")
+    await expect(weekday.locator("#waits tr[data-service=pickup]")).to_be_visible()
+    await expect(weekday.locator("#waits-closed")).to_be_hidden()

@@ -5,6 +5,7 @@ one counter see the same events, and operators racing call-next never get the sa
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -286,3 +287,22 @@ async def test_console_pages_sign_in_refuse_and_know_their_counters(server: Any)
     assert 'data-counter="ch-booth-1"' in page.text and "1番窓口" in page.text
     missing = await op.get("/console/no-such-counter")
     assert missing.status_code == 404 and "no-such-counter" in missing.text
+
+
+async def test_a_counter_opens_only_on_a_day_it_is_in_use(create_server: Any) -> None:
+    sunday = create_server(at=datetime.fromisoformat("2026-11-22T10:00:00+09:00"))  # closed: no Sunday opening
+    http = await sunday.login("operator", (SITE,))
+    r = await http.post("/api/v1/counters/ch-booth-1/open", json={"services": ["pickup"]})
+    assert (r.status_code, r.json()["code"]) == (409, "site_closed")
+    state = (await http.get(f"/api/v1/sites/{SITE}/state")).json()
+    assert state["seq"] == 0 and state["counters"] == []
+
+    october = create_server(at=datetime.fromisoformat("2026-10-20T10:00:00+09:00"))  # meeting room: Nov–Mar
+    http = await october.login("operator", (SITE,))
+    r = await http.post("/api/v1/counters/ch-meeting-4/open", json={"services": ["pickup"]})
+    assert (r.status_code, r.json()["code"]) == (409, "counter_not_in_use")
+    assert "4番窓口" in r.json()["detail"]
+    assert (await http.post("/api/v1/counters/ch-booth-1/open", json={"services": ["pickup"]})).status_code == 200
+    state = (await http.get(f"/api/v1/sites/{SITE}/state")).json()
+    assert [c["id"] for c in state["counters"]] == ["ch-booth-1", "ch-booth-2", "ch-booth-3"]
+    assert [c["status"] for c in state["counters"]] == ["open", "closed", "closed"]
