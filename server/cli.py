@@ -195,6 +195,7 @@ def serve(args: argparse.Namespace) -> int:
     # turn that into an ordinary exit so the embedded store below is always stopped.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGINT, _exit_on_signal)
+    announced = _announce_url(settings)
     try:
         app = create_app(settings, redis_url=redis_url, config=config, embedded=embedded is not None)
         print(banner(settings, config), flush=True)
@@ -209,9 +210,34 @@ def serve(args: argparse.Namespace) -> int:
     except SystemExit:
         pass
     finally:
+        announced.unlink(missing_ok=True)
         if embedded is not None:
             embedded.stop()
     return 0
+
+
+SERVER_FILE = "server.json"
+"""``<data-dir>/server.json``: the address of the `serve` running on that data dir, for the other commands."""
+
+
+def _announce_url(settings: Any) -> Path:
+    """Write where this server answers, so `device add` on the same data dir prints a pairing link that works."""
+    path = Path(settings.data_dir) / SERVER_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"url": settings.base_url, "pid": os.getpid()}), encoding="utf-8")
+    return path
+
+
+def _server_url(settings: Any) -> str:
+    """MADOGUCHI_PUBLIC_URL, else the address of the `serve` running on the same data dir, else the default."""
+    if settings.public_url:
+        return str(settings.public_url)
+    try:
+        found = json.loads((Path(settings.data_dir) / SERVER_FILE).read_text(encoding="utf-8"))
+        os.kill(int(found["pid"]), 0)  # still running
+        return str(found["url"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return str(settings.base_url)
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
@@ -435,7 +461,7 @@ async def _accounts_action(args: argparse.Namespace, accounts: Any, config: Any,
         if config.site(args.site) is None:
             raise DomainError(f"unknown site {args.site!r}", code="unknown_site", status_code=404)
         created = await accounts.add_device(args.site, DeviceKind(args.kind), args.name)
-        created["pairing_url"] = f"{settings.base_url}/pair/{created.pop('pairing_code')}"
+        created["pairing_url"] = f"{_server_url(settings)}/pair/{created.pop('pairing_code')}"
         return created
     if cmd == "revoke":
         await accounts.revoke_device(args.id)

@@ -196,6 +196,8 @@ def test_first_start_explains_the_first_admin_and_has_no_default_login(plain_ser
     device = _cli(tmp_path, "device", "add", "--site", "city-hall", "--kind", "board", "--name", "ロビー", "--json")
     created = json.loads(device.stdout)
     assert set(created) >= {"id", "token", "pairing_url", "site", "kind"}
+    # the link names the port this serve listens on (found through the data dir), not the default 8000
+    assert created["pairing_url"].startswith(f"{plain_serve.url}/pair/"), created["pairing_url"]
     with httpx.Client(base_url=plain_serve.url, timeout=10) as http:
         board = {"authorization": f"Bearer {created['token']}"}
         assert http.get("/api/v1/sites/city-hall/state", headers=board).status_code == 200
