@@ -113,6 +113,10 @@ class Store:
             name: redis.register_script(src) for name, src in _load_scripts().items()
         }
 
+    def script(self, name: str) -> AsyncScript:
+        """A registered store script by file name (``lua/<name>.lua``), for the reservation store beside this one."""
+        return self._scripts[name]
+
     # ---- lookups -----------------------------------------------------------------------------
 
     def site(self, site_id: str) -> Site:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import msgspec
-from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -26,7 +25,7 @@ from server.calendar import Opening
 from server.queue import errors as queue_errors
 from server.queue.keys import SiteKeys, resv_code_key
 from server.queue.models import Channel
-from server.queue.store import IDEMPOTENCY_TTL_S, STREAM_MAXLEN, Issued, Store, _load_scripts, audit_arg, iso
+from server.queue.store import IDEMPOTENCY_TTL_S, STREAM_MAXLEN, Issued, Store, audit_arg, iso
 from server.reservations import codes, csvio, rules
 from server.reservations.errors import CsvInvalid, Invalid, NotFound, NotReservable, SlotFull, refused
 
@@ -90,14 +89,12 @@ class ReservationStore:
         self.redis = store.redis
         self.config = store.config
         self.clock = store.clock
-        self._scripts: dict[str, AsyncScript] = {
-            name: self.redis.register_script(src) for name, src in _load_scripts().items() if name.startswith("resv_")
-        }
 
     # ---- running scripts and commands ---------------------------------------------------------
 
     async def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
-        return await self._io(lambda: self._scripts[name](keys=keys, args=args))
+        script = self.store.script(name)  # the queue store registered every script, resv_*.lua included
+        return await self._io(lambda: script(keys=keys, args=args))
 
     async def _io(self, call: Callable[[], Awaitable[_T]]) -> _T:
         try:
@@ -115,7 +112,7 @@ class ReservationStore:
     # ---- what can be booked -------------------------------------------------------------------
 
     def today(self) -> dt.date:
-        return self.clock.now().date()
+        return self.store.business_date()
 
     def opening(self, site: str, day: dt.date) -> Opening:
         self.store.site(site)
