@@ -156,7 +156,7 @@ class Hub:
                 delay = min(delay * 2, 2.0)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
                     await redis.aclose()
 
     def _resync_all(self, site: str) -> None:
