@@ -19,6 +19,7 @@ import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from server.auth.accounts import digest
 from server.config import Config
 from server.projection import project_event
 from server.queue.keys import CONTROL_CHANNEL, SiteKeys
@@ -82,7 +83,8 @@ class Hub:
         return all(self._ready.values()) and bool(self._tasks)
 
     def subscribe(self, site: str, *, staff: bool, device: str | None = None, session: str | None = None) -> Subscriber:
-        sub = Subscriber(site=site, staff=staff, device=device, session=session)
+        """``session``: the staff session id; kept as its digest, the name under which an ended session is revoked."""
+        sub = Subscriber(site=site, staff=staff, device=device, session=digest(session) if session else None)
         self.subscribers[site].add(sub)
         return sub
 

@@ -101,7 +101,7 @@ class Runtime:
     def __post_init__(self) -> None:
         self.redis = redis_client(self.redis_url)
         self.store = Store(self.redis, self.config, self.clock)
-        self.accounts = Accounts(self.redis, self.hasher)
+        self.accounts = Accounts(self.redis, self.hasher, now=self.clock.timestamp)
         self.limiter = RateLimiter(self.redis)
         self.audit = AuditLog(self.redis, [site.id for site in self.config.sites])
         self.blocking = redis_client(self.redis_url, blocking=True)

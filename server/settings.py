@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from server.auth.client import Network, parse_networks
 from server.config import default_config_path
 
 
@@ -48,6 +49,8 @@ class Settings:
     """Mark cookies Secure even when the server itself sees plain HTTP (TLS ends at a proxy)."""
     allowed_origins: tuple[str, ...] = ()
     """Extra origins allowed to open websockets (the server's own origin always is)."""
+    trusted_proxies: tuple[Network, ...] = ()
+    """Reverse proxies whose ``X-Forwarded-For`` names the client; nobody else's is believed."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -75,6 +78,11 @@ class Settings:
             values["secure_cookies"] = _bool("MADOGUCHI_SECURE_COOKIES", v)
         if v := environ.get("MADOGUCHI_ALLOWED_ORIGINS"):
             values["allowed_origins"] = tuple(o.strip().rstrip("/") for o in v.split(",") if o.strip())
+        if v := environ.get("MADOGUCHI_TRUSTED_PROXIES"):
+            try:
+                values["trusted_proxies"] = parse_networks(v)
+            except ValueError as exc:
+                raise SettingsError(f"MADOGUCHI_TRUSTED_PROXIES: {exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

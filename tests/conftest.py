@@ -167,7 +167,10 @@ async def create_server(config: Config, redis_url: str, tmp_path: Path) -> Async
             started.set()
 
         app.on_startup.append(on_startup)
-        server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning", timeout_graceful_shutdown=2))
+        # proxy_headers off, as `serve` runs it: the app alone decides whose X-Forwarded-For to believe
+        server = uvicorn.Server(
+            uvicorn.Config(app, lifespan="on", log_level="warning", timeout_graceful_shutdown=2, proxy_headers=False)
+        )
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         if not started.wait(timeout=20):

@@ -14,7 +14,14 @@ from server.api.common import address, audit, caller, limit, runtime
 from server.api.schemas import LoginBody, SetupBody
 from server.auth.accounts import Forbidden
 from server.auth.guards import ALL_ROLES, allow, public
-from server.auth.middleware import CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE
+from server.auth.middleware import (
+    CSRF_COOKIE,
+    DEVICE_COOKIE,
+    SESSION_COOKIE,
+    cleared_cookies,
+    secure_request,
+    session_cookies,
+)
 from server.auth.principals import Staff
 from server.queue import errors
 from server.web.pages import page
@@ -26,7 +33,7 @@ any_staff = allow(*ALL_ROLES)
 
 
 def _secure(request: Request[Any, Any, Any]) -> bool:
-    return request.url.scheme == "https" or runtime(request).settings.secure_cookies
+    return secure_request(request.scope, runtime(request).settings.secure_cookies)
 
 
 def _same_origin(request: Request[Any, Any, Any]) -> None:
@@ -38,7 +45,10 @@ def _same_origin(request: Request[Any, Any, Any]) -> None:
 
 
 def _me(who: Staff) -> dict[str, Any]:
-    return {"login": who.login, "name": who.name, "role": who.role.value, "sites": list(who.sites), "csrf": who.csrf}
+    return {
+        "login": who.login, "name": who.name, "role": who.role.value, "sites": list(who.sites), "csrf": who.csrf,
+        "expires_in": who.expires_in,
+    }  # fmt: skip
 
 
 @post("/auth/login", guards=[public], status_code=200)
@@ -55,17 +65,7 @@ async def login(request: Request[Any, Any, Any], data: JSONBody[LoginBody]) -> R
         raise
     request.scope["user"] = who
     await audit(request, "auth.login")
-    secure = _secure(request)
-    idle = rt.accounts.settings.session_idle_s
-    return Response(
-        _me(who),
-        cookies=[
-            Cookie(key=SESSION_COOKIE, value=who.session_id, httponly=True, samesite="lax", secure=secure,
-                   path="/", max_age=rt.accounts.settings.session_absolute_s),
-            Cookie(key=CSRF_COOKIE, value=who.csrf, httponly=False, samesite="strict", secure=secure, path="/",
-                   max_age=idle if idle > 0 else None),
-        ],
-    )  # fmt: skip
+    return Response(_me(who), cookies=session_cookies(who, _secure(request)))
 
 
 @post("/auth/logout", guards=[any_staff], status_code=200)
@@ -74,13 +74,7 @@ async def logout(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     assert isinstance(who, Staff)
     await audit(request, "auth.logout")
     await runtime(request).accounts.logout(who.session_id)
-    return Response(
-        {"logged_out": True},
-        cookies=[
-            Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"),
-            Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/"),
-        ],
-    )
+    return Response({"logged_out": True}, cookies=cleared_cookies())
 
 
 @get("/auth/me", guards=[any_staff])

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request
 
+from server.auth.client import client_address
 from server.auth.principals import Device, Staff
 from server.runtime import Runtime
 
@@ -27,8 +28,8 @@ def operator(request: Request[Any, Any, Any]) -> str:
 
 
 def address(request: Request[Any, Any, Any]) -> str:
-    client = request.scope.get("client")
-    return str(client[0]) if client else "unknown"
+    """The client's address; ``X-Forwarded-For`` counts only from a trusted proxy (server/auth/client.py)."""
+    return client_address(request.scope, runtime(request).settings.trusted_proxies)
 
 
 async def limit(request: Request[Any, Any, Any], bucket: str, per_minute: int) -> None:

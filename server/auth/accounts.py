@@ -1,8 +1,13 @@
 """Staff accounts, sessions and devices in Redis.
 
-Nothing secret is stored in the clear: passwords as argon2id hashes, device tokens, pairing codes and the
-setup token as SHA-256 digests. Session ids are 256-bit random values chosen by the server at each login
-(a client-chosen or old id is never reused: no session fixation). Revoking a device or disabling a staff
+Nothing secret is stored in the clear: passwords as argon2id hashes, session ids, device tokens, pairing codes
+and the setup token as SHA-256 digests (a copy of the store's data lets nobody sign in as staff or a device).
+Session ids are 256-bit random values chosen by the server at each login (a client-chosen or old id is never
+reused: no session fixation). A session ends after ``session_idle_s`` without a request or ``session_absolute_s``
+after login; every request tells its remaining life (``Staff.expires_in``), which the session and CSRF cookies
+are given again with each answer, so both live exactly as long as the session. Failed logins slow down the
+pair (login id, address) that failed, with delays that grow, instead of locking the account for everyone.
+Revoking a device or disabling a staff
 account takes effect at once: HTTP requests look the credential up every time, and a message on the
 control channel makes every server process close the websockets it holds for it.
 """
@@ -14,6 +19,7 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,9 +52,17 @@ class AuthSettings:
     """A staff session ends after this long without a request."""
     session_absolute_s: int = 12 * 3600
     """... and this long after login whatever happens (one working day)."""
-    failures_per_login: int = 5
-    failures_per_address: int = 20
+    free_failures: int = 3
+    """Wrong passwords of one login id from one address before each further try must wait."""
+    first_delay_s: int = 2
+    """The wait after ``free_failures``; it doubles with every further failure ..."""
+    max_delay_s: int = 15 * 60
+    """... up to this."""
+    failure_memory_s: int = 24 * 3600
+    """A (login id, address) pair's failures are forgotten this long after its last one (or at a success)."""
+    failures_per_address: int = 30
     throttle_window_s: int = 15 * 60
+    """One address failing this often within the window (many login ids: guessing) waits out the window."""
     pairing_ttl_s: int = 24 * 3600
     setup_ttl_s: int = 7 * 24 * 3600
 
@@ -80,11 +94,26 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def login_delay(failures: int, s: AuthSettings) -> int:
+    """Seconds the next try of a (login id, address) pair waits after ``failures`` wrong passwords."""
+    if failures < s.free_failures:
+        return 0
+    return int(min(s.first_delay_s * 2 ** (failures - s.free_failures), s.max_delay_s))
+
+
 class Accounts:
-    def __init__(self, redis: Redis, hasher: Hasher | None = None, settings: AuthSettings | None = None) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        hasher: Hasher | None = None,
+        settings: AuthSettings | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.redis = redis
         self.hasher = hasher or Hasher()
         self.settings = settings or AuthSettings()
+        self.now = now
+        """Seconds since the epoch: the server clock, so session lifetimes follow it (training, tests)."""
 
     async def _hash(self, password: str) -> str:
         """argon2 takes ~0.1 s of CPU: off the event loop, so boards and counters are not held up."""
@@ -188,28 +217,33 @@ class Accounts:
 
     # ---- sessions ----------------------------------------------------------------------------
 
+    @staticmethod
+    def _pair(login: str, address: str) -> str:
+        return digest(f"{login}\n{address}")
+
     async def _throttled(self, login: str, address: str) -> int:
-        """Seconds to wait when too many logins failed recently, else 0."""
-        s = self.settings
+        """Seconds this (login id, address) pair, or this address, must still wait before trying; 0 when free."""
         pipe = self.redis.pipeline(transaction=False)
-        pipe.get(throttle_key("login", login))
+        pipe.ttl(throttle_key("wait", self._pair(login, address)))
         pipe.get(throttle_key("addr", address))
-        pipe.ttl(throttle_key("login", login))
         pipe.ttl(throttle_key("addr", address))
-        by_login, by_addr, ttl_login, ttl_addr = await pipe.execute()
-        waits = []
-        if int(by_login or 0) >= s.failures_per_login:
-            waits.append(int(ttl_login))
-        if int(by_addr or 0) >= s.failures_per_address:
-            waits.append(int(ttl_addr))
-        return max([max(w, 1) for w in waits], default=0)
+        pair_wait, by_addr, addr_ttl = await pipe.execute()
+        waits = [int(pair_wait)]
+        if int(by_addr or 0) >= self.settings.failures_per_address:
+            waits.append(int(addr_ttl))
+        return max([max(w, 1) for w in waits if w != -2], default=0)
 
     async def _fail(self, login: str, address: str) -> None:
-        pipe = self.redis.pipeline(transaction=False)
-        for key in (throttle_key("login", login), throttle_key("addr", address)):
-            pipe.incr(key)
-            pipe.expire(key, self.settings.throttle_window_s, nx=True)
-        await pipe.execute()
+        s = self.settings
+        pair = self._pair(login, address)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.incr(throttle_key("fail", pair))
+        pipe.expire(throttle_key("fail", pair), s.failure_memory_s)
+        pipe.incr(throttle_key("addr", address))
+        pipe.expire(throttle_key("addr", address), s.throttle_window_s, nx=True)
+        failures, *_ = await pipe.execute()
+        if delay := login_delay(int(failures), s):
+            await self.redis.set(throttle_key("wait", pair), "1", ex=delay)
 
     async def login(self, login: str, password: str, address: str, old_session: str | None = None) -> Staff:
         """A new session for valid credentials; the same 401 for an unknown login and a wrong password."""
@@ -222,25 +256,27 @@ class Accounts:
         if not ok or record is None or record.get("disabled") == "1":
             await self._fail(login, address)
             raise Unauthorized("wrong login id or password")
-        await self.redis.delete(throttle_key("login", login))
+        pair = self._pair(login, address)
+        await self.redis.delete(throttle_key("fail", pair), throttle_key("wait", pair))
         if old_session:
             await self.logout(old_session)
         session_id = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(24)
-        now = int(time.time())
-        key = session_key(session_id)
+        now = int(self.now())
+        key = session_key(digest(session_id))
+        idle = self.settings.session_idle_s
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(key, mapping={"login": login, "csrf": csrf, "created": now, "address": address})
-        pipe.expire(key, self.settings.session_idle_s)
-        pipe.sadd(staff_sessions_key(login), session_id)
+        pipe.hset(key, mapping={"login": login, "csrf": csrf, "created": now, "seen": now, "address": address})
+        pipe.expire(key, idle)
+        pipe.sadd(staff_sessions_key(login), digest(session_id))
         pipe.expire(staff_sessions_key(login), self.settings.session_absolute_s)
         await pipe.execute()
         if self.hasher.needs_rehash(record["hash"]):
             await self.redis.hset(staff_key(login), "hash", await self._hash(password))
-        return self._staff(record, session_id, csrf)
+        return self._staff(record, session_id, csrf, min(idle, self.settings.session_absolute_s))
 
     @staticmethod
-    def _staff(record: dict[str, str], session_id: str, csrf: str) -> Staff:
+    def _staff(record: dict[str, str], session_id: str, csrf: str, expires_in: int) -> Staff:
         return Staff(
             login=record["login"],
             name=record["name"],
@@ -248,38 +284,52 @@ class Accounts:
             sites=tuple(msgspec.json.decode(record.get("sites") or "[]")),
             session_id=session_id,
             csrf=csrf,
+            expires_in=expires_in,
         )
 
     async def session(self, session_id: str) -> Staff | None:
-        """The staff member of a live session (and the session's idle timer restarts), or None."""
+        """The staff member of a live session, or None. The request counts as activity: the idle limit starts
+        again, never beyond the absolute limit."""
         if not session_id or len(session_id) > 128:
             return None
-        key = session_key(session_id)
+        key = session_key(digest(session_id))
         raw: dict[Any, Any] = await self.redis.hgetall(key)
         sess = {_text(k): _text(v) for k, v in raw.items()}
         if not sess.get("login"):
             return None
-        if int(time.time()) - int(sess.get("created", "0")) > self.settings.session_absolute_s:
+        s = self.settings
+        now = int(self.now())
+        created = int(sess.get("created") or 0)
+        seen = int(sess.get("seen") or created)
+        if now - created >= s.session_absolute_s or now - seen >= s.session_idle_s:
             await self.logout(session_id)
             return None
         record = await self.staff_record(sess["login"])
         if record is None or record.get("disabled") == "1":
             await self.logout(session_id)
             return None
-        await self.redis.expire(key, self.settings.session_idle_s)
-        return self._staff(record, session_id, sess["csrf"])
+        expires_in = min(s.session_idle_s, created + s.session_absolute_s - now)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hset(key, "seen", now)
+        pipe.expire(key, expires_in)
+        await pipe.execute()
+        return self._staff(record, session_id, sess["csrf"], expires_in)
 
     async def logout(self, session_id: str) -> None:
-        key = session_key(session_id)
+        await self._end_session(digest(session_id))
+
+    async def _end_session(self, ref: str) -> None:
+        """End the session whose id hashes to ``ref`` and close its websockets in every process."""
+        key = session_key(ref)
         login = await self.redis.hget(key, "login")
         await self.redis.delete(key)
         if login:
-            await self.redis.srem(staff_sessions_key(_text(login)), session_id)
-        await self.publish("session", session_id)
+            await self.redis.srem(staff_sessions_key(_text(login)), ref)
+        await self.publish("session", ref)
 
     async def end_sessions(self, login: str) -> None:
-        for sid in await self.redis.smembers(staff_sessions_key(login)):
-            await self.logout(_text(sid))
+        for ref in await self.redis.smembers(staff_sessions_key(login)):
+            await self._end_session(_text(ref))
 
     # ---- devices -----------------------------------------------------------------------------
 

@@ -29,11 +29,14 @@ class AuditLog:
     async def append(self, entry: dict[str, Any]) -> None:
         await self.redis.rpush(audit_key(str(entry["at"])[:10]), msgspec.json.encode(entry))
 
-    async def entries(self, day: str) -> list[dict[str, Any]]:
-        """All entries of a date, in time order (each list keeps its own order for equal times)."""
+    async def entries(self, day: str, sites: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        """The entries of a date in time order (each list keeps its own order for equal times): all of them, or
+        with ``sites`` only those of these sites (entries of no one site, such as logins, are left out)."""
         out: list[dict[str, Any]] = []
-        for key in (audit_key(day), *(SiteKeys(s).audit(day) for s in self.sites)):
+        for key in (audit_key(day), *(SiteKeys(s).audit(day) for s in sites or self.sites)):
             out += [msgspec.json.decode(r) for r in await self.redis.lrange(key, 0, -1)]
+        if sites:
+            out = [e for e in out if e.get("site") in sites]
         return sorted(out, key=lambda e: str(e.get("at", "")))
 
 

@@ -1,17 +1,23 @@
 """Per request: who is calling (session cookie, device cookie or bearer token) and CSRF for cookie-authenticated
-changes; and the security headers of every HTTP response."""
+changes; and the security headers of every HTTP response.
+
+A staff session's two cookies (the httpOnly session id and the CSRF token the pages echo) are set again on every
+answer to that session with the session's remaining life as ``Max-Age``: the browser keeps both exactly as long as
+the server keeps the session, and neither outlives or dies before the other.
+"""
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
 
+import msgspec
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from redis.exceptions import RedisError
 
-from server.api.errors import error_response
 from server.auth.principals import Device, Staff
 
 SESSION_COOKIE = "madoguchi_session"
@@ -19,6 +25,9 @@ DEVICE_COOKIE = "madoguchi_device"
 CSRF_COOKIE = "madoguchi_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_EXEMPT = frozenset({"/api/v1/auth/login"})
+"""Signing in acts with no session's authority (it replaces any): it must work from a browser whose old cookies
+expired or were half cleared. The login route refuses cross-site posts by their ``Origin`` instead."""
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -58,10 +67,35 @@ async def resolve(connection: ASGIConnection[Any, Any, Any, Any]) -> Staff | Dev
 
 def csrf_ok(connection: ASGIConnection[Any, Any, Any, Any], who: Staff | Device | None) -> bool:
     """Cookie-authenticated changes must echo the CSRF token (double submit); bearer tokens need not."""
-    if who is None or not who.via_cookie:
+    if who is None or not who.via_cookie or connection.scope["path"] in CSRF_EXEMPT:
         return True
     sent = connection.headers.get(CSRF_HEADER, "")
-    return bool(sent) and secrets.compare_digest(sent, who.csrf)
+    # bytes: a header may carry any octet, and compare_digest refuses non-ASCII text
+    return bool(sent) and secrets.compare_digest(sent.encode("utf-8", "surrogateescape"), who.csrf.encode())
+
+
+def secure_request(scope: Scope, secure_cookies: bool) -> bool:
+    return scope.get("scheme") in ("https", "wss") or secure_cookies
+
+
+def session_cookies(who: Staff, secure: bool) -> list[Cookie]:
+    """The session id (httpOnly) and its CSRF token (read by the pages), both for the session's remaining life."""
+    age = max(who.expires_in, 0)
+    return [
+        Cookie(key=SESSION_COOKIE, value=who.session_id, httponly=True, samesite="lax", secure=secure, path="/",
+               max_age=age),
+        Cookie(key=CSRF_COOKIE, value=who.csrf, httponly=False, samesite="strict", secure=secure, path="/",
+               max_age=age),
+    ]  # fmt: skip
+
+
+def cleared_cookies() -> list[Cookie]:
+    return [Cookie(key=name, value="", max_age=0, path="/") for name in (SESSION_COOKIE, CSRF_COOKIE)]
+
+
+def _sets_cookie(headers: Any, name: str) -> bool:
+    prefix = name.encode() + b"="
+    return any(bytes(k).lower() == b"set-cookie" and bytes(v).startswith(prefix) for k, v in headers)
 
 
 async def security_headers(message: Message, scope: Scope) -> None:
@@ -72,6 +106,22 @@ async def security_headers(message: Message, scope: Scope) -> None:
     if message["type"] == "http.response.start":
         present = {bytes(k).lower() for k, _ in message.get("headers", [])}
         message["headers"] = [*message.get("headers", []), *(h for h in SECURITY_HEADERS if h[0] not in present)]
+
+
+def _forbidden_csrf() -> list[Message]:
+    body = msgspec.json.encode(
+        {"code": "forbidden", "detail": "missing or wrong CSRF token: reload the page and try again"}
+    )
+    start: Message = {
+        "type": "http.response.start",
+        "status": 403,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *SECURITY_HEADERS,
+        ],
+    }
+    return [start, {"type": "http.response.body", "body": body, "more_body": False}]
 
 
 def auth_middleware(app: ASGIApp) -> ASGIApp:
@@ -92,19 +142,23 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
 
-        async def send_with_headers(message: Message) -> None:
+        if scope.get("method") not in SAFE_METHODS and not csrf_ok(connection, who):
+            for message in _forbidden_csrf():
+                await send(message)
+            return
+        if not isinstance(who, Staff) or not who.via_cookie:
+            await app(scope, receive, send)
+            return
+        secure = secure_request(scope, connection.app.state.runtime.settings.secure_cookies)
+        renewal = [c.to_encoded_header() for c in session_cookies(who, secure)]
+
+        async def renew_cookies(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = [
-                    *message.get("headers", []),
-                    *(h for h in SECURITY_HEADERS if h[0] not in present),
-                ]
+                headers = list(message.get("headers", []))
+                if not any(_sets_cookie(headers, name) for name in (SESSION_COOKIE, CSRF_COOKIE)):
+                    message["headers"] = [*headers, *renewal]  # login and logout set their own
             await send(message)
 
-        if scope.get("method") not in SAFE_METHODS and not csrf_ok(connection, who):
-            response = error_response(403, "forbidden", "missing or wrong CSRF token: reload the page and try again")
-            await response.to_asgi_response(app=None, request=None)(scope, receive, send)  # type: ignore[arg-type]
-            return
-        await app(scope, receive, send)
+        await app(scope, receive, renew_cookies)
 
     return middleware

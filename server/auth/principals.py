@@ -25,13 +25,23 @@ class Staff:
     name: str
     role: Role
     sites: tuple[str, ...]
-    """Sites this person works at; empty means every site (admins)."""
+    """Sites this person works at; empty means every site. An admin limited to sites is limited like anyone."""
     session_id: str
     csrf: str
     via_cookie: bool = True
+    expires_in: int = 0
+    """Seconds until the session ends (idle or absolute limit, whichever comes first): the cookies' Max-Age."""
 
     def may_use_site(self, site: str) -> bool:
-        return self.role is Role.ADMIN or not self.sites or site in self.sites
+        return not self.sites or site in self.sites
+
+    def covers(self, sites: tuple[str, ...] | list[str]) -> bool:
+        """Whether everything ``sites`` reaches (empty: every site) lies within this person's own sites.
+
+        Nobody grants or touches more than they have: an account of every site is covered only by another."""
+        if not self.sites:
+            return True
+        return bool(sites) and set(sites) <= set(self.sites)
 
 
 @dataclass(frozen=True, slots=True)
