@@ -90,7 +90,13 @@ def state(
     config: Config, site: Site, opening: Opening, raw: Raw, now: datetime, *, staff: bool = False,
     training: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
-    """The site snapshot of DESIGN §4 (``staff`` adds ticket ids and operators)."""
+    """The site snapshot of DESIGN §4 (``staff`` adds ticket ids and operators).
+
+    ``calling``, ``recent`` and each counter's ``current_number`` are of the snapshot's business date only:
+    numbers restart every day, so a ticket of an earlier date that a counter still holds (until the day-close job
+    makes it unserved) is nobody's call today. The staff projection still shows it as the counter's ``ticket``,
+    so the operator can finish it.
+    """
     tz = ZoneInfo(config.timezone)
     by_id = {c["id"]: c for c in raw.counters}
     active = set(opening.counters)
@@ -100,7 +106,8 @@ def state(
         if counter.id not in active and by_id.get(counter.id, {}).get("status", "closed") == "closed":
             continue
         c = by_id.get(counter.id, {})
-        ticket = c.get("ticket") or None
+        held = c.get("ticket") or None
+        ticket = held if held and held.get("business_date") == raw.business_date else None
         entry: dict[str, Any] = {
             "id": counter.id,
             "label": counter.label,
@@ -114,7 +121,7 @@ def state(
             entry["services"] = msgspec.json.decode(services) if isinstance(services, str) else []
             entry["operator"] = c.get("operator") or None
             entry["reason"] = c.get("reason") or None
-            entry["ticket"] = project_ticket(ticket, tz, staff=True) if ticket else None
+            entry["ticket"] = project_ticket(held, tz, staff=True) if held else None
         counters.append(entry)
         if ticket and ticket.get("status") == "called":
             calling.append(

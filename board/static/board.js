@@ -7,9 +7,13 @@
 // restart the socket reconnects with `since` and receives the calls made meanwhile. Waits are refreshed from
 // GET /api/v1/sites/{site}/state after ticket and counter events (one debounced request; the events carry no
 // waits). Nothing polls. With `?area=` only the counters of that area are shown and announced.
+//
+// The calls on screen are of one business date (numbers restart every day: yesterday's P002 is not today's). A
+// board left on overnight lets them go when the date changes: at the first minute of a new date by the server's
+// clock (it then takes the state of the new date), on `day.closed` of its date, and with any snapshot.
 
 import { api, ApiError } from "/static/web/api.js";
-import { serverNow, syncServerTime } from "/static/web/clock.js";
+import { localParts, serverNow, syncServerTime } from "/static/web/clock.js";
 import { $, debounce, h } from "/static/web/dom.js";
 import { loadCatalogsPatiently, t } from "/static/web/i18n.js";
 import { noticeText, noticesOf } from "/static/web/notices.js";
@@ -27,6 +31,7 @@ const counters = new Map(boot.counters.map((c) => [c.id, c]));
 const serviceNames = new Map(boot.services.map((s) => [s.id, s]));
 
 const board = {
+  businessDate: null, // of the calls on screen
   calling: new Map(), // counter id -> {number, service, counter, counter_label, called_at, rank}
   recent: [], // newest first: {number, counter, counter_label, called_at, recall?}
   services: [],
@@ -271,17 +276,24 @@ function tick() {
   const now = serverNow();
   $("#date").textContent = dateJa.format(now);
   $("#clock").textContent = timeJa.format(now);
+  if (board.businessDate && localParts(now).date > board.businessDate) refreshSoon(); // a new business date
   setTimeout(tick, 60000 - (now.getTime() % 60000) + 50); // just after the next minute starts
 }
 
 // ---- state and events -------------------------------------------------------------------------------------
 
-function applySnapshot(state) {
+/** The calls of a snapshot (or of the state of a new business date): they replace all calls on screen. */
+function applyCalls(state) {
+  board.businessDate = state.business_date ?? null;
   board.calling = new Map();
   const calls = (state.calling ?? []).filter((c) => inArea(c.counter));
   calls.sort((a, b) => Date.parse(a.called_at ?? 0) - Date.parse(b.called_at ?? 0));
   for (const call of calls) board.calling.set(call.counter, { ...call, rank: ++board.rank });
   board.recent = state.recent ?? [];
+}
+
+function applySnapshot(state) {
+  applyCalls(state);
   board.services = state.services ?? [];
   board.today = state.today ?? null;
   board.notices = noticesOf(state);
@@ -334,8 +346,9 @@ function onEvent(message) {
   if (type === "ticket.called") called(message, "call");
   else if (type === "ticket.recalled") called(message, "recall");
   else if (type.startsWith("ticket.") && type !== "ticket.issued") released(message);
-  else if (type === "day.closed") {
-    board.calling.clear(); // a new business day starts with an empty board
+  else if (type === "day.closed" && !(message.business_date < board.businessDate)) {
+    // the calls on screen were of the closed date (a late close of an earlier date leaves today's alone)
+    board.calling.clear();
     board.recent = [];
   }
   if (type === "notice.changed") {
@@ -354,6 +367,11 @@ async function refresh() {
     const { data } = await api(`/api/v1/sites/${encodeURIComponent(SITE)}/state`);
     board.services = data.services ?? board.services;
     board.today = data.today ?? board.today;
+    if (data.business_date && data.business_date !== board.businessDate) {
+      applyCalls(data); // a new business date: none of the earlier date's calls stay
+      render();
+      return;
+    }
     renderWaits();
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) location.reload();

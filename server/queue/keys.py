@@ -79,10 +79,13 @@ class SiteKeys:
     def counter(self, counter_id: str) -> str:
         return self.counter_prefix + counter_id
 
-    @property
-    def calls(self) -> str:
-        """Most recent calls (JSON), newest first, for boards' "last calls"."""
-        return f"{self.base}:calls"
+    def calls(self, business_date: str) -> str:
+        """The most recent calls of a business date (JSON), newest first, for boards' "last calls".
+
+        One list per date: numbers restart every day, so an earlier date's P002 must never be read as today's.
+        Day close deletes the date's list; it also expires on its own after the date.
+        """
+        return f"{self.base}:calls:{business_date}"
 
     @property
     def durations_prefix(self) -> str:

@@ -299,7 +299,7 @@ class Store:
             HELD_TTL_S, "1" if key else "",
         ]  # fmt: skip
         script_keys = [
-            keys.seq, keys.events, keys.counter(counter.id), keys.streak, keys.calls, keys.numbers(bdate),
+            keys.seq, keys.events, keys.counter(counter.id), keys.streak, keys.calls(bdate), keys.numbers(bdate),
             keys.audit(bdate), keys.operator(operator), keys.action(key or ""),
         ]  # fmt: skip
         raw = await self._run("call", script_keys, args)
@@ -329,15 +329,16 @@ class Store:
                 raise errors.ServiceUnavailable(f"{svc.name} is not offered at {site.name} today")
         keys = SiteKeys(site_id)
         now = self.clock.now()
+        today = now.date().isoformat()
         args: list[Any] = [
             action.value, ",".join(s.value for s in allowed_from(action)), target_of(action).value,
             EVENTS[action], int(now.timestamp() * 1000), iso(now), keys.queue_prefix, keys.counter_prefix,
             STREAM_MAXLEN, self.config.queue.recent_calls, operator, outcome, note, service,
             keys.durations_prefix, DURATIONS_KEPT, audit_arg(audit), keys.operator_prefix, "1" if key else "",
-            HELD_TTL_S, keys.ticket_prefix,
+            HELD_TTL_S, keys.ticket_prefix, today,
         ]  # fmt: skip
         script_keys = [
-            keys.seq, keys.events, keys.ticket(ticket_id), keys.calls, keys.audit(now.date().isoformat()),
+            keys.seq, keys.events, keys.ticket(ticket_id), keys.calls(today), keys.audit(today),
             keys.action(key or ""),
         ]  # fmt: skip
         raw = await self._run("action", script_keys, args)
@@ -348,7 +349,8 @@ class Store:
     async def close_day(
         self, site_id: str, business_date: str, audit: dict[str, Any] | None = None
     ) -> tuple[bool, int]:
-        """Make every ticket of ``business_date`` still waiting, called or serving ``unserved``."""
+        """Make every ticket of ``business_date`` still waiting, called or serving ``unserved``; the date's recent
+        calls leave the boards."""
         self.site(site_id)
         keys = SiteKeys(site_id)
         now = self.clock.now()
@@ -362,6 +364,7 @@ class Store:
             keys.day(business_date),
             keys.open_days,
             keys.audit(now.date().isoformat()),
+            keys.calls(business_date),
         ]
         was_open, n = await self._run("day_close", script_keys, args)
         return bool(int(was_open)), int(n)
@@ -427,7 +430,7 @@ class Store:
             msgspec.json.encode(services).decode(), msgspec.json.encode(counters).decode(),
             keys.durations_prefix,
         ]  # fmt: skip
-        raw = msgspec.json.decode(await self._run("snapshot", [keys.seq, keys.calls, keys.notices], args))
+        raw = msgspec.json.decode(await self._run("snapshot", [keys.seq, keys.calls(bdate), keys.notices], args))
         waiting = raw["waiting"] if isinstance(raw["waiting"], dict) else {}
         durations = raw["durations"] if isinstance(raw["durations"], dict) else {}
         return Raw(

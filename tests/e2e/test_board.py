@@ -49,12 +49,14 @@ def destination(tmp_path: Path, name: str) -> Path:
     return DOCS / name if os.environ.get("MADOGUCHI_SCREENSHOTS") == "1" else tmp_path / name
 
 
-async def open_board(pages: Pages, server: LiveServer, query: str = "", *, token: str | None = None) -> Page:
+async def open_board(
+    pages: Pages, server: LiveServer, query: str = "", *, token: str | None = None, fake_clock: bool = False
+) -> Page:
     """The board of a board PC paired by its device cookie (as its pairing link would set it), live."""
     if token is None:
         created = await server.call(server.runtime.accounts.add_device(SITE, DeviceKind.BOARD, "e2e board"))
         token = str(created["token"])
-    context = await pages.context(LANDSCAPE)
+    context = await pages.context(LANDSCAPE, fake_clock=fake_clock)
     await context.add_cookies([{"name": "madoguchi_device", "value": token, "url": server.base_url}])
     page = await pages.page(context)
     await page.goto(f"{server.base_url}/board/{SITE}{query}")
@@ -128,6 +130,38 @@ async def test_a_call_shows_its_counter_and_is_the_newest(create_server: Any, pa
     await expect(call).to_have_count(0)
     await expect(board.locator("#recent li[data-number=P001]")).to_contain_text("1番窓口")
     await expect(board.locator("#calls li[data-number=P002]")).to_have_attribute("data-newest", "true")
+    assert await board.evaluate("window.notReloaded") is True
+
+
+async def test_a_board_left_on_overnight_lets_yesterdays_calls_go(create_server: Any, pages: Pages) -> None:
+    """Numbers restart every day: at 8:45 the next morning, yesterday's P001 and P002 are not on the board, even
+    before the day-close job has run; today's P001 is shown as today's."""
+    server = create_server()
+    operators = await staff_counters(server, {"ch-booth-1": ("pickup",), "ch-booth-2": ("pickup",)})
+    kiosk = await server.device("kiosk")
+    for _ in range(2):
+        await issue(kiosk, "pickup")
+    board = await open_board(pages, server, "?audio=silent", fake_clock=True)
+    await board.evaluate("window.notReloaded = true")
+    await serve(operators["ch-booth-1"], await call_next(operators["ch-booth-1"], "ch-booth-1"))
+    await call_next(operators["ch-booth-2"], "ch-booth-2")
+    await expect(board.locator("#calls li[data-number=P002]")).to_be_visible()
+    await expect(board.locator("#recent li[data-number=P001]")).to_be_visible()
+
+    server.clock.set(datetime.fromisoformat("2026-11-25T08:45:00+09:00"))
+    await board.clock.fast_forward("22:45:00")  # the board PC's night, by its own clock
+    await board.clock.run_for(1000)
+    await expect(board.locator("#calls li")).to_have_count(0)
+    await expect(board.locator("#recent .b-recent-call")).to_have_count(0)
+    await expect(board.locator("#date")).to_contain_text("11月25日")
+
+    today = await server.login("operator", (SITE,))  # the morning shift signs in
+    await issue(kiosk, "pickup")
+    called = await call_next(today, "ch-booth-1")
+    assert called["number"] == "P001" and called["business_date"] == "2026-11-25"
+    await expect(board.locator("#calls li[data-number=P001]")).to_have_attribute("data-counter", "ch-booth-1")
+    await expect(board.locator("#calls li")).to_have_count(1)
+    await expect(board.locator("#recent .b-recent-call")).to_have_count(0)
     assert await board.evaluate("window.notReloaded") is True
 
 

@@ -3,13 +3,15 @@
 -- Keeps who holds the ticket (server/queue/keys.py SiteKeys.operator): recall or start by another operator
 -- hands it over (refused with operator_busy when that operator holds another one); every action that lets
 -- the ticket go (return, no_show, complete, transfer, cancel of a called ticket) frees its holder.
--- KEYS: 1 seq, 2 events, 3 ticket hash, 4 recent calls, 5 audit list, 6 the click's action key (ARGV 19)
+-- KEYS: 1 seq, 2 events, 3 ticket hash, 4 recent calls of today (ARGV 22), 5 audit list,
+--       6 the click's action key (ARGV 19)
 -- ARGV: 1 action, 2 allowed source statuses (comma list), 3 target status, 4 event type, 5 now ms,
 --       6 now ISO, 7 queue prefix, 8 counter key prefix, 9 stream maxlen, 10 recent calls kept,
 --       11 operator, 12 outcome, 13 note, 14 new service (transfer), 15 durations key prefix,
 --       16 durations kept, 17 staff audit entry (JSON or ''), 18 held-ticket key prefix,
---       19 '1' when the click sent an action key, 20 seconds the held-ticket and action keys live,
---       21 ticket key prefix
+--       19 '1' when the click sent an action key, 20 seconds the held-ticket, action and recent-calls keys
+--       live, 21 ticket key prefix, 22 today's business date (only a recall of today's ticket goes into today's
+--       recent calls)
 -- Returns: the ticket as JSON (a repeated action key: the ticket as it is now, and no event);
 --          errors not_found, invalid_transition, operator_busy, idempotency_key_reused
 local t = hmap(KEYS[3])
@@ -47,9 +49,12 @@ local release_counter = false
 if action == 'recall' then
   t.recall_count = tostring(tonumber(t.recall_count or '0') + 1)
   t.called_at = now
-  redis.call('LPUSH', KEYS[4], cjson.encode({number = t.number, service = t.service, counter = t.counter,
-    counter_label = t.counter_label, called_at = ARGV[6], recall = tonumber(t.recall_count)}))
-  redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[10]) - 1)
+  if t.business_date == ARGV[22] then
+    redis.call('LPUSH', KEYS[4], cjson.encode({number = t.number, service = t.service, counter = t.counter,
+      counter_label = t.counter_label, called_at = ARGV[6], recall = tonumber(t.recall_count)}))
+    redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[10]) - 1)
+    redis.call('EXPIRE', KEYS[4], tonumber(ARGV[20]))
+  end
 elseif action == 'start' then
   t.serving_at = now
 elseif action == 'return' then

@@ -1,12 +1,12 @@
 -- Call a ticket to a counter: the next one by the call order (server/queue/rules.py choose_next),
 -- or a given number. Appends ticket.called. The operator then holds the ticket (KEYS[8]) until it leaves
 -- called/serving: nobody holds two (operator_busy), a counter holds one (counter_busy).
--- KEYS: 1 seq, 2 events, 3 counter hash, 4 streak, 5 recent calls, 6 number index of the date, 7 audit list,
+-- KEYS: 1 seq, 2 events, 3 counter hash, 4 streak, 5 recent calls of the date, 6 number index of the date, 7 audit list,
 --       8 the operator's held-ticket key, 9 the click's action key (see ARGV 17)
 -- ARGV: 1 ticket key prefix, 2 queue prefix, 3 business date, 4 now ms, 5 now ISO, 6 ratio,
 --       7 early ms, 8 counter id, 9 counter label, 10 operator, 11 stream maxlen, 12 recent calls kept,
 --       13 mode next|number, 14 number (mode number), 15 staff audit entry (JSON or ''),
---       16 seconds the held-ticket and action keys live, 17 '1' when the click sent an action key
+--       16 seconds the held-ticket, action and recent-calls keys live, 17 '1' when the click sent an action key
 -- Returns: the called ticket as JSON (a repeated action key: the ticket that click called, as it is now,
 --          and no event); errors counter_not_open, counter_busy, operator_busy, no_waiting_ticket, not_found,
 --          invalid_transition, idempotency_key_reused
@@ -111,6 +111,7 @@ local t = hmap(tk)
 redis.call('LPUSH', KEYS[5], cjson.encode({number = t.number, service = t.service, counter = ARGV[8],
   counter_label = ARGV[9], called_at = ARGV[5]}))
 redis.call('LTRIM', KEYS[5], 0, tonumber(ARGV[12]) - 1)
+redis.call('EXPIRE', KEYS[5], tonumber(ARGV[16]))
 emit(KEYS[1], KEYS[2], ARGV[11], 'ticket.called', ARGV[5], {ticket = ticket_view(t)})
 audit(KEYS[7], ARGV[15], t)
 return cjson.encode(t)

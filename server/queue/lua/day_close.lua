@@ -1,6 +1,7 @@
 -- Close a business date: every ticket still waiting, called or serving becomes unserved, counters let
--- go of them, the date leaves the open days; appends day.closed (only when the date was open).
--- KEYS: 1 seq, 2 events, 3 day set, 4 open days, 5 audit list
+-- go of them, the date leaves the open days and its recent calls leave the boards; appends day.closed (only
+-- when the date was open).
+-- KEYS: 1 seq, 2 events, 3 day set, 4 open days, 5 audit list, 6 recent calls of the date
 -- ARGV: 1 ticket key prefix, 2 queue prefix, 3 counter key prefix, 4 business date, 5 now ms, 6 now ISO,
 --       7 stream maxlen, 8 staff audit entry (JSON or '')
 -- Returns: {was open 1|0, tickets made unserved}
@@ -20,6 +21,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
   end
 end
 redis.call('SREM', KEYS[4], ARGV[4])
+redis.call('DEL', KEYS[6])
 if was_open == 1 then
   emit(KEYS[1], KEYS[2], ARGV[7], 'day.closed', ARGV[6], {business_date = ARGV[4], unserved = n})
 end

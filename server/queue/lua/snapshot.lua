@@ -1,5 +1,5 @@
 -- Read everything the public and staff snapshots are built from, at one seq (read only).
--- KEYS: 1 seq, 2 recent calls, 3 notices hash
+-- KEYS: 1 seq, 2 recent calls of the business date, 3 notices hash
 -- ARGV: 1 ticket key prefix, 2 queue prefix, 3 counter key prefix, 4 business date, 5 services JSON,
 --       6 counter ids JSON, 7 durations key prefix
 -- Returns: JSON {seq, waiting: {service: {resv, prio, walk}}, durations: {service: [s...]},
