@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from server.auth.principals import DeviceKind, Role
 from server.config import ConfigError, check_config, load_config
@@ -165,7 +166,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
-    from server.embedded import EmbeddedError, EmbeddedRedis, find_running
+    from server.embedded import PRIVATE_UMASK, EmbeddedError, StoreKeeper, make_private, private_dir
 
     settings = _settings(args)
     try:
@@ -175,22 +176,25 @@ def serve(args: argparse.Namespace) -> int:
         for p in exc.errors:
             print(f"  {p}", file=sys.stderr)
         return 2
-    embedded: EmbeddedRedis | None = None
+    # the data dir holds the store's AOF (names, phone numbers), tickets and logs: this user's only
+    os.umask(PRIVATE_UMASK)
+    make_private(private_dir(settings.data_dir.resolve()))
+    embedded: StoreKeeper | None = None
     redis_url = settings.redis_url
     if redis_url is None:
-        redis_url = find_running(settings.data_dir)
-        if redis_url is not None:
-            log.info("using the embedded store already running for %s at %s", settings.data_dir, redis_url)
-    if redis_url is None:
         try:
-            embedded = EmbeddedRedis(settings.data_dir)
+            embedded = StoreKeeper(settings.data_dir)
             embedded.start()
         except EmbeddedError as exc:
             print(f"cannot start the embedded store: {exc}", file=sys.stderr)
             return 2
-        embedded.supervise()
         redis_url = embedded.url
-        log.info("embedded store %s on %s, data in %s", Path(embedded.binary).name, redis_url, embedded.dir)
+        port = urlsplit(redis_url).port
+        if embedded.owned:
+            log.info("embedded store %s on port %s, data in %s", Path(embedded.binary).name, port, embedded.data_dir)
+        else:
+            log.info("using the embedded store on port %s that another serve on %s runs (taken over when it ends)",
+                     port, embedded.data_dir)  # fmt: skip
     # uvicorn shuts down gracefully on SIGINT/SIGTERM and then raises the signal again; these handlers
     # turn that into an ordinary exit so the embedded store below is always stopped.
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -222,9 +226,10 @@ SERVER_FILE = "server.json"
 
 def _announce_url(settings: Any) -> Path:
     """Write where this server answers, so `device add` on the same data dir prints a pairing link that works."""
+    from server.embedded import write_private
+
     path = Path(settings.data_dir) / SERVER_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"url": settings.base_url, "pid": os.getpid()}), encoding="utf-8")
+    write_private(path, json.dumps({"url": settings.base_url, "pid": os.getpid()}))
     return path
 
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,49 +13,16 @@ import httpx
 import pytest
 
 from server.embedded import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-MADOGUCHI = [sys.executable, "-m", "server.cli"]
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-class Served:
-    def __init__(self, proc: subprocess.Popen[str], port: int) -> None:
-        self.proc = proc
-        self.port = port
-        self.output: list[str] = []
-        self.ready = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.output.append(line)
-            if "Uvicorn running on" in line or "Application startup complete" in line:
-                self.ready.set()
-        self.ready.set()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+from tests.integration.serving import MADOGUCHI, ROOT, WEEKDAY_MORNING, Served, start_serve
+from tests.integration.serving import cli_env as _env
 
 
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Served]:
-    port = free_port()
-    cmd = [*MADOGUCHI, "serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path / "var"),
-           "--clock", "2026-11-24T10:00"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    served = Served(proc, port)
-    assert served.ready.wait(60), "".join(served.output)
+    served = start_serve(tmp_path, "--demo", "--data-dir", str(tmp_path / "var"), "--clock", WEEKDAY_MORNING)
     yield served
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=30)
+    served.proc.send_signal(signal.SIGINT)
+    served.proc.wait(timeout=30)
 
 
 def test_serve_runs_on_its_embedded_store(serve: Served, tmp_path: Path) -> None:
@@ -98,7 +62,7 @@ def test_serve_runs_on_its_embedded_store(serve: Served, tmp_path: Path) -> None
         assert http.get("/schema/openapi.json").json()["info"]["title"] == "madoguchi"
         assert "/api/v1/sites/{site}/tickets" in http.get("/schema").json()["paths"]
     state = json.loads((tmp_path / "var" / "redis.json").read_text())
-    assert state["url"].startswith("redis://127.0.0.1:")
+    assert re.fullmatch(r"redis://:[0-9a-f]{48}@127\.0\.0\.1:\d+/0", state["url"]), "with its password"
     assert (tmp_path / "var" / "redis" / "appendonlydir").is_dir()
 
     # another command finds the running embedded store through the data dir
@@ -114,13 +78,7 @@ def test_serve_runs_on_its_embedded_store(serve: Served, tmp_path: Path) -> None
 
 
 def test_serve_stops_its_store_on_exit(tmp_path: Path) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [*MADOGUCHI, "serve", "--port", str(port), "--data-dir", str(tmp_path / "var")],
-        cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    served = Served(proc, port)
-    assert served.ready.wait(60), "".join(served.output)
+    proc = start_serve(tmp_path, "--data-dir", str(tmp_path / "var")).proc
     pid = json.loads((tmp_path / "var" / "redis.json").read_text())["pid"]
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
@@ -155,14 +113,10 @@ def test_serve_refuses_a_broken_config(tmp_path: Path) -> None:
 @pytest.fixture
 def plain_serve(tmp_path: Path) -> Iterator[Served]:
     """`madoguchi serve` as the README's first command starts it: no --demo, the default data dir (./var)."""
-    port = free_port()
-    cmd = [*MADOGUCHI, "serve", "--port", str(port)]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    served = Served(proc, port)
-    assert served.ready.wait(60), "".join(served.output)
+    served = start_serve(tmp_path)
     yield served
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=30)
+    served.proc.send_signal(signal.SIGINT)
+    served.proc.wait(timeout=30)
 
 
 def _cli(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
