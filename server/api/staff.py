@@ -120,6 +120,20 @@ async def no_show(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> 
     return await _act(request, ticket_id, Action.NO_SHOW)
 
 
+@post("/tickets/{ticket_id:str}/reinstate", guards=[desk_staff], status_code=200)
+async def reinstate(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> dict[str, Any]:
+    """A no-show whose visitor came back after all (the visitor page sends them to reception) waits again.
+
+    Only a ticket of today's business date, and only ``no_show`` (else 409 ``invalid_transition``). It keeps its
+    number and goes back to its original place in its line, by issue order (a reservation: by its slot time), as
+    "return to queue" and transfer do: ahead of everyone issued after it, behind those issued before it who still
+    wait. Not the front of the line: a visitor who missed the call does not overtake people who were there first,
+    and the call order (due reservations, priority, the walk-in ratio) treats it like any other ticket. The guide
+    (the visitor comes to reception) and counter staff may do it; event ``ticket.reinstated``.
+    """
+    return await _act(request, ticket_id, Action.REINSTATE)
+
+
 @post("/tickets/{ticket_id:str}/cancel", guards=[desk_staff], status_code=200)
 async def cancel(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> dict[str, Any]:
     return await _act(request, ticket_id, Action.CANCEL)
@@ -168,5 +182,5 @@ async def day_close(
 
 ROUTES = [
     open_counter, pause_counter, close_counter, call_next, call_number,
-    recall, start, return_to_queue, no_show, cancel, complete, transfer, site_tickets, day_close,
+    recall, start, return_to_queue, no_show, reinstate, cancel, complete, transfer, site_tickets, day_close,
 ]  # fmt: skip

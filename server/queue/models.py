@@ -21,7 +21,9 @@ class Status(StrEnum):
     UNSERVED = "unserved"
 
 
-TERMINAL: frozenset[Status] = frozenset({Status.DONE, Status.NO_SHOW, Status.CANCELLED, Status.UNSERVED})
+TERMINAL: frozenset[Status] = frozenset({Status.DONE, Status.CANCELLED, Status.UNSERVED})
+"""Statuses nothing leads out of. ``NO_SHOW`` ends a ticket too, except that staff may reinstate it on its own
+business date when the visitor comes back (the visitor page sends them to reception)."""
 
 
 class Channel(StrEnum):
@@ -52,6 +54,7 @@ class Action(StrEnum):
     START = "start"
     RETURN = "return"
     NO_SHOW = "no_show"
+    REINSTATE = "reinstate"
     COMPLETE = "complete"
     TRANSFER = "transfer"
     CANCEL = "cancel"
@@ -65,6 +68,8 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.CALLED, Action.START): Status.SERVING,
     (Status.CALLED, Action.RETURN): Status.WAITING,
     (Status.CALLED, Action.NO_SHOW): Status.NO_SHOW,
+    # the visitor came back: waits again at its original place (issue order), keeping its number
+    (Status.NO_SHOW, Action.REINSTATE): Status.WAITING,
     (Status.SERVING, Action.COMPLETE): Status.DONE,
     (Status.SERVING, Action.TRANSFER): Status.WAITING,
     (Status.WAITING, Action.CANCEL): Status.CANCELLED,
@@ -81,6 +86,7 @@ EVENT_OF: dict[Action, str] = {
     Action.START: "ticket.serving",
     Action.RETURN: "ticket.returned",
     Action.NO_SHOW: "ticket.no_show",
+    Action.REINSTATE: "ticket.reinstated",
     Action.COMPLETE: "ticket.done",
     Action.TRANSFER: "ticket.transferred",
     Action.CANCEL: "ticket.cancelled",

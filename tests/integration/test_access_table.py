@@ -86,6 +86,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/tickets/{ticket_id:str}/no-show"): "counter",
     ("POST", "/api/v1/tickets/{ticket_id:str}/complete"): "counter",
     ("POST", "/api/v1/tickets/{ticket_id:str}/transfer"): "counter",
+    ("POST", "/api/v1/tickets/{ticket_id:str}/reinstate"): "desk",
     ("POST", "/api/v1/tickets/{ticket_id:str}/cancel"): "desk",
     ("POST", "/api/v1/tickets/{ticket_id:str}/reprint"): "desk",
     ("GET", "/api/v1/printers"): "site_staff",

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.queue.errors import InvalidTransition
-from server.queue.models import TRANSITIONS, Action, Status, allowed_from, target_of, transition
+from server.queue.models import EVENT_OF, TERMINAL, TRANSITIONS, Action, Status, allowed_from, target_of, transition
 from server.queue.models import QueueClass as Q
 from server.queue.rules import (
     CallPolicy,
@@ -46,8 +46,17 @@ def test_every_move_outside_the_table_is_rejected(status: Status, action: Action
 
 
 def test_terminal_statuses_have_no_way_out() -> None:
-    for status in (Status.DONE, Status.NO_SHOW, Status.CANCELLED, Status.UNSERVED):
+    for status in (Status.DONE, Status.CANCELLED, Status.UNSERVED):
+        assert status in TERMINAL
         assert not [a for (s, a) in TRANSITIONS if s is status]
+
+
+def test_a_no_show_can_only_be_reinstated_to_wait_again() -> None:
+    assert [(a, TRANSITIONS[(s, a)]) for (s, a) in TRANSITIONS if s is Status.NO_SHOW] == [
+        (Action.REINSTATE, Status.WAITING)
+    ]
+    assert allowed_from(Action.REINSTATE) == (Status.NO_SHOW,)
+    assert EVENT_OF[Action.REINSTATE] == "ticket.reinstated"
 
 
 def test_numbers() -> None:

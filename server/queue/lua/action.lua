@@ -1,5 +1,7 @@
 -- Move one ticket by an action of the transition table (server/queue/models.py TRANSITIONS):
--- recall, start, return, no_show, complete, transfer, cancel. Appends the action's event.
+-- recall, start, return, no_show, reinstate, complete, transfer, cancel. Appends the action's event.
+-- Return and reinstate put the ticket back in its own line at its original place (issue order; a reservation's
+-- slot time), as transfer does: it keeps its number and its place.
 -- Keeps who holds the ticket (server/queue/keys.py SiteKeys.operator): recall or start by another operator
 -- hands it over (refused with operator_busy when that operator holds another one); every action that lets
 -- the ticket go (return, no_show, complete, transfer, cancel of a called ticket) frees its holder.
@@ -10,8 +12,8 @@
 --       11 operator, 12 outcome, 13 note, 14 new service (transfer), 15 durations key prefix,
 --       16 durations kept, 17 staff audit entry (JSON or ''), 18 held-ticket key prefix,
 --       19 '1' when the click sent an action key, 20 seconds the held-ticket, action and recent-calls keys
---       live, 21 ticket key prefix, 22 today's business date (only a recall of today's ticket goes into today's
---       recent calls)
+--       live, 21 ticket key prefix, 22 today's business date (only today's tickets are reinstated; only a
+--       recall of today's ticket goes into today's recent calls)
 -- Returns: the ticket as JSON (a repeated action key: the ticket as it is now, and no event);
 --          errors not_found, invalid_transition, operator_busy, idempotency_key_reused
 local t = hmap(KEYS[3])
@@ -27,7 +29,11 @@ if ARGV[19] == '1' then
   end
 end
 if not set_of(ARGV[2])[t.status] then
-  return fail('invalid_transition', 'a ' .. t.status .. ' ticket cannot be ' .. action)
+  return fail('invalid_transition', t.number .. ' is ' .. t.status .. ': it cannot be ' .. action)
+end
+if action == 'reinstate' and t.business_date ~= ARGV[22] then
+  return fail('invalid_transition', t.number .. ' is a ticket of ' .. t.business_date ..
+    ': only today\'s tickets can be reinstated')
 end
 local actor = ARGV[11]
 local holder = t.operator or ''
@@ -42,6 +48,13 @@ if keeps_holding and actor ~= '' and actor ~= holder then
     end
   end
 end
+-- back in its own line at its own place: issue order, or a reservation's slot time
+local function requeue()
+  local score = t.order
+  if t.klass == 'resv' then score = t.slot_at end
+  redis.call('ZADD', qkey(ARGV[7], t.business_date, t.service, t.klass), score, t.id)
+end
+
 local now = ARGV[5]
 local extra = {}
 local release_counter = false
@@ -59,12 +72,17 @@ elseif action == 'start' then
   t.serving_at = now
 elseif action == 'return' then
   release_counter = true
-  local score = t.order
-  if t.klass == 'resv' then score = t.slot_at end
-  redis.call('ZADD', qkey(ARGV[7], t.business_date, t.service, t.klass), score, t.id)
+  requeue()
 elseif action == 'no_show' then
   release_counter = true
   t.finished_at = now
+elseif action == 'reinstate' then
+  -- the visitor came back after all: the ticket waits again where it stood, and is no longer finished
+  requeue()
+  redis.call('HDEL', KEYS[3], 'finished_at')
+  t.finished_at = nil
+  t.counter = ''
+  t.counter_label = ''
 elseif action == 'complete' then
   release_counter = true
   t.finished_at = now
@@ -88,9 +106,7 @@ elseif action == 'transfer' then
   t.transfers = cjson.encode(transfers)
   t.service = ARGV[14]
   -- a transferred ticket keeps its number and issue order, so it keeps its place in the new line
-  local score = t.order
-  if t.klass == 'resv' then score = t.slot_at end
-  redis.call('ZADD', qkey(ARGV[7], t.business_date, t.service, t.klass), score, t.id)
+  requeue()
 elseif action == 'cancel' then
   if t.status == 'waiting' then
     redis.call('ZREM', qkey(ARGV[7], t.business_date, t.service, t.klass), t.id)

@@ -48,8 +48,10 @@ if ARGV[13] == 'number' then
   local id = redis.call('HGET', KEYS[6], ARGV[14])
   if not id then return fail('not_found', 'no ticket ' .. ARGV[14] .. ' today') end
   local st = redis.call('HMGET', ARGV[1] .. id, 'status', 'service', 'klass')
-  if st[1] ~= 'waiting' then
-    return fail('invalid_transition', 'a ' .. tostring(st[1]) .. ' ticket cannot be call')
+  if st[1] == 'no_show' then
+    return fail('invalid_transition', ARGV[14] .. ' was marked as a no-show: reinstate it first')
+  elseif st[1] ~= 'waiting' then
+    return fail('invalid_transition', ARGV[14] .. ' is ' .. tostring(st[1]) .. ', not waiting: it cannot be called')
   end
   chosen = id
   chosen_key = qkey(ARGV[2], date, st[2], st[3])
