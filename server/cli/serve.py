@@ -1,0 +1,214 @@
+"""``madoguchi serve``: the server, on its embedded store unless ``MADOGUCHI_REDIS_URL`` names one."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import secrets
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from server.auth.principals import DeviceKind, Role
+from server.cli.common import Options, Subcommands, announce_url, exit_on_signal, iso_datetime, settings_of
+from server.config import Config, ConfigError, load_config
+from server.settings import Settings
+
+if TYPE_CHECKING:
+    from server.auth.accounts import Accounts
+    from server.embedded import StoreKeeper
+
+log = logging.getLogger("madoguchi")
+
+
+def register(sub: Subcommands, options: Options) -> None:
+    serve = sub.add_parser(
+        "serve",
+        parents=[options.store],
+        help="run the server (starts an embedded Redis/Valkey unless MADOGUCHI_REDIS_URL)",
+    )
+    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port to listen on (default 8000)")
+    serve.add_argument("--demo", action="store_true", help="print how to open each page and try the API")
+    serve.add_argument("--clock", type=iso_datetime, default=None, metavar="ISO-TIME",
+                       help="start the server clock at this instant (training mode), e.g. 2026-11-24T10:00")  # fmt: skip
+    serve.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.embedded import PRIVATE_UMASK, EmbeddedError, make_private, private_dir
+
+    settings = settings_of(args, host=args.host, port=args.port, demo=args.demo or None, clock_start=args.clock)
+    try:
+        config = load_config(settings.config_path)
+    except ConfigError as exc:
+        print(f"{settings.config_path}: the configuration has errors:", file=sys.stderr)
+        for p in exc.errors:
+            print(f"  {p}", file=sys.stderr)
+        return 2
+    # the data dir holds the store's AOF (names, phone numbers), tickets and logs: this user's only
+    os.umask(PRIVATE_UMASK)
+    make_private(private_dir(settings.data_dir.resolve()))
+    embedded: StoreKeeper | None = None
+    redis_url = settings.redis_url
+    if redis_url is None:
+        try:
+            embedded = _embedded_store(settings.data_dir)
+        except EmbeddedError as exc:
+            print(f"cannot start the embedded store: {exc}", file=sys.stderr)
+            return 2
+        redis_url = embedded.url
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM and then raises the signal again; these handlers
+    # turn that into an ordinary exit so the embedded store below is always stopped.
+    signal.signal(signal.SIGTERM, exit_on_signal)
+    signal.signal(signal.SIGINT, exit_on_signal)
+    announced = announce_url(settings)
+    try:
+        app = create_app(settings, redis_url=redis_url, config=config, embedded=embedded is not None)
+        print(banner(settings, config), flush=True)
+        print(asyncio.run(first_start(settings, config, redis_url)), flush=True)
+        # long-polling print agents and websockets would hold a graceful shutdown open: they reconnect anyway
+        # no permessage-deflate: events are a few hundred bytes on a LAN, and compressing each one for every
+        # board cost ~40 % of the fan-out's CPU and ~43 KiB per connection (docs/PERFORMANCE.md)
+        # no proxy_headers: the app itself decides which forwarded headers to trust (configured proxies only)
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, log_level="info", lifespan="on",
+            timeout_graceful_shutdown=3, ws_per_message_deflate=False, proxy_headers=False,
+        )  # fmt: skip
+    except SystemExit:
+        pass
+    finally:
+        announced.unlink(missing_ok=True)
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def _embedded_store(data_dir: Path) -> StoreKeeper:
+    """The store of the data dir: this serve's own, or the one another serve on it runs (taken over later)."""
+    from server.embedded import StoreKeeper
+
+    keeper = StoreKeeper(data_dir)
+    keeper.start()
+    port = urlsplit(keeper.url).port
+    if keeper.owned:
+        log.info("embedded store %s on port %s, data in %s", Path(keeper.binary).name, port, keeper.data_dir)
+    else:
+        log.info("using the embedded store on port %s that another serve on %s runs (taken over when it ends)",
+                 port, keeper.data_dir)  # fmt: skip
+    return keeper
+
+
+def demo_staff(config: Config) -> list[tuple[str, str, Role, tuple[str, ...]]]:
+    """The --demo accounts: admin and manager everywhere, desk roles at the offices (the guide at the first)."""
+    offices = tuple(s.id for s in config.sites if s.kind == "office")
+    return [
+        ("demo-admin", "デモ 管理者 (demo)", Role.ADMIN, ()),
+        ("demo-manager", "デモ 責任者 (demo)", Role.MANAGER, ()),
+        ("demo-operator", "デモ 窓口 (demo)", Role.OPERATOR, offices),
+        ("demo-guide", "デモ 総合案内 (demo)", Role.GUIDE, offices[:1]),
+        ("demo-phone", "デモ 電話予約 (demo)", Role.PHONE, offices),
+    ]
+
+
+async def first_start(settings: Settings, config: Config, redis_url: str) -> str:
+    """What a new user needs next: demo accounts and devices (--demo), or how to create the first admin."""
+    from server.auth.accounts import Accounts
+    from server.runtime import redis_client
+
+    redis = redis_client(redis_url)
+    accounts = Accounts(redis)
+    lines: list[str] = []
+    try:
+        if settings.demo:
+            lines += await _demo(accounts, settings, config)
+        if not await accounts.has_admin():
+            token = await accounts.issue_setup_token()
+            lines += [
+                "No admin account exists yet. Create the first one with the command line:",
+                f"    madoguchi staff add --login admin --name 管理者 --role admin --data-dir {settings.data_dir}",
+                "or once, within 7 days, with this setup token:",
+                f"    curl -X POST {settings.base_url}/api/v1/setup -H 'content-type: application/json' "
+                f'-d \'{{"token": "{token}", "login": "admin", "name": "管理者", "password": "..."}}\'',
+                "Nothing but the public pages works until then: there are no default passwords.",
+            ]
+    finally:
+        await redis.aclose()
+    return "\n".join(lines)
+
+
+async def _demo(accounts: Accounts, settings: Settings, config: Config) -> list[str]:
+    """Seed the demo accounts (new passwords) and devices (new pairing links); how to use them."""
+    base = settings.base_url
+    lines = ["DEMO accounts (random passwords, new at every start; never use --demo in production):"]
+    for login, name, role, sites in demo_staff(config):
+        password = secrets.token_urlsafe(12)
+        if await accounts.staff_record(login) is None:
+            await accounts.add_staff(login, name, role, sites, password)
+        else:
+            await accounts.set_password(login, password)
+            await accounts.set_disabled(login, False)
+        lines.append(f"    {login:<14} {password}   ({role.value})")
+    lines.append(f"    log in: curl -c cookies -X POST {base}/api/v1/auth/login -H 'content-type: application/json' "
+                 "-d '{\"login\": \"demo-operator\", \"password\": \"...\"}'")  # fmt: skip
+    lines.append("DEMO devices: open a pairing link once on the kiosk or board PC:")
+    active: dict[tuple[str, str], str] = {}
+    for device in await accounts.list_devices():
+        if not device["revoked"]:
+            active.setdefault((device["site"], device["kind"]), device["id"])
+    offices = [s.id for s in config.sites if s.kind == "office"]
+    for site in offices:
+        for kind in (DeviceKind.KIOSK, DeviceKind.BOARD):
+            if (site, kind.value) in active:
+                code = await accounts.new_pairing_code(active[site, kind.value])
+            else:
+                code = (await accounts.add_device(site, kind, f"demo {kind.value} {site}"))["pairing_code"]
+            lines.append(f"    {kind.value:<6} {site:<12} {base}/pair/{code}")
+    first = offices[0] if offices else "<site>"
+    lines += [
+        f"    (the link sets the PC's device cookie and goes on to its page, e.g. /kiosk/{first})",
+        "DEMO pages for staff (log in with the accounts above):",
+        f"    guide console      {base}/guide/{first}   (demo-guide, demo-manager: also notices)",
+        f"    counter console    {base}/console           (demo-operator)",
+        f"    phone reservations {base}/phone             (demo-phone)",
+        f"    visitor page       {base}/t/<token>          (the QR code on each ticket)",
+    ]
+    return lines
+
+
+def banner(settings: Settings, config: Config) -> str:
+    """Where the server answers and how each site's day looks (closed today: the next opening)."""
+    from server.calendar import next_opening, resolve_opening
+    from server.clock import Clock
+
+    clock = Clock(config.timezone, settings.clock_start)
+    now = clock.now()
+    base = settings.base_url
+    lines = [f"madoguchi serving {config.name} at {base}"]
+    if clock.training:
+        lines.append(f"TRAINING MODE (研修): the server clock starts at {now.isoformat(timespec='minutes')}")
+    lines.append(f"  health:    {base}/healthz   ready: {base}/readyz   API schema: {base}/schema")
+    lines.append(f"  sites:     {base}/api/v1/sites")
+    for site in config.sites:
+        opening = resolve_opening(config, site.id, now.date())
+        if opening.kind == "closed":
+            nxt = next_opening(config, site.id, now)
+            when = f"next opening {nxt.date} {nxt.opens_at:%H:%M}" if nxt and nxt.opens_at else "no opening ahead"
+            status = f"closed today ({opening.reason}); {when}"
+        else:
+            status = f"{opening.kind} {opening.opens_at:%H:%M}-{opening.closes_at:%H:%M}"
+        lines.append(f"  {site.id:<18} {site.name}: {status}")
+        lines.append(f"      state:     {base}/api/v1/sites/{site.id}/state")
+        lines.append(f"      live:      ws{base[4:]}/ws/v1/sites/{site.id}")
+    if not clock.training:
+        lines.append(
+            "  (tickets are refused outside opening hours; --clock 2026-11-24T10:00 trains on a weekday morning)"
+        )
+    return "\n".join(lines)
