@@ -30,15 +30,24 @@ class Served:
         self.port = port
         self.output: list[str] = []
         self.ready = threading.Event()
+        self._printed = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            self.output.append(line)
+            with self._printed:
+                self.output.append(line)
+                self._printed.notify_all()
             if "Uvicorn running on" in line or "Application startup complete" in line:
                 self.ready.set()
         self.ready.set()
+
+    def line_with(self, text: str, within: float = 10.0) -> str:
+        """The first line printed that contains ``text``, waiting for it up to ``within`` seconds."""
+        with self._printed:
+            assert self._printed.wait_for(lambda: any(text in line for line in self.output), within), text
+            return next(line for line in self.output if text in line)
 
     @property
     def url(self) -> str:

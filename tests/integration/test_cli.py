@@ -61,6 +61,9 @@ def test_serve_runs_on_its_embedded_store(serve: Served, tmp_path: Path) -> None
         assert "madoguchi_ready 1" in http.get("/metrics").text
         assert http.get("/schema/openapi.json").json()["info"]["title"] == "madoguchi"
         assert "/api/v1/sites/{site}/tickets" in http.get("/schema").json()["paths"]
+        # uvicorn takes no forwarded header for the client's address: the app decides whom to trust
+        assert http.get("/healthz?via=proxy", headers={"x-forwarded-for": "203.0.113.9"}).status_code == 200
+    assert "127.0.0.1:" in serve.line_with("/healthz?via=proxy")
     state = json.loads((tmp_path / "var" / "redis.json").read_text())
     assert re.fullmatch(r"redis://:[0-9a-f]{48}@127\.0\.0\.1:\d+/0", state["url"]), "with its password"
     assert (tmp_path / "var" / "redis" / "appendonlydir").is_dir()
