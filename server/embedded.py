@@ -16,6 +16,7 @@ The test suite starts its private server with ``EmbeddedRedis``.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -316,23 +317,35 @@ class EmbeddedRedis:
 
 
 def shut_down(state: StoreState, redis_dir: Path, timeout: float = 10.0) -> None:
-    """Stop a store nobody supervises any more: SHUTDOWN (it fsyncs its AOF and exits), SIGKILL after
-    ``timeout``. Only the process the store names itself, or that runs in ``redis_dir``, is signalled."""
-    pid: int | None = None
+    """Stop a store nobody supervises any more: SHUTDOWN (it fsyncs its AOF and exits), SIGTERM when it does
+    not answer, SIGKILL after ``timeout``. Only the process the store names itself, or that runs in
+    ``redis_dir``, is signalled."""
+    pid = _store_pid(state, redis_dir)
+    if pid is None:
+        return
     try:
         with _client(state.url) as client:
-            pid = int(client.info("server")["process_id"])
             client.shutdown()
-    except (redis.RedisError, OSError, KeyError, ValueError):
-        if pid is None and _runs_in(state.pid, redis_dir):  # it does not answer, but it is ours
-            pid = state.pid
+    except (redis.RedisError, OSError):
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-    if pid is None or _wait_gone(pid, timeout):
+    if _wait_gone(pid, timeout):
         return
     log.error("the store left running (pid %d) did not stop within %.0f s: killing it", pid, timeout)
-    os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
     if not _wait_gone(pid, 5.0):
         raise EmbeddedError(f"the store left running in {redis_dir} (pid {pid}) does not stop")
+
+
+def _store_pid(state: StoreState, redis_dir: Path) -> int | None:
+    """The pid of the store ``state`` names, as the store itself says; or when it does not answer (still
+    loading, stopped), the pid in ``state`` if that process runs in ``redis_dir``. None: no such store."""
+    try:
+        with _client(state.url) as client:
+            return int(client.info("server")["process_id"])
+    except (redis.RedisError, OSError, KeyError, ValueError):
+        return state.pid if _runs_in(state.pid, redis_dir) else None
 
 
 def _runs_in(pid: int, folder: Path) -> bool:
@@ -383,7 +396,7 @@ class StoreKeeper:
                 raise EmbeddedError(f"another serve holds {self.data_dir / LOCK_FILE} but its store does not answer")
             time.sleep(0.05)  # the owner is starting its store: wait for it to answer
         left = StoreState.read(self.data_dir)
-        self._own(left, port=left.port if left is not None and self._port_after(left) else None)
+        self._own(left, port=left.port if left is not None and self._retire(left) else None)
         assert self.store is not None
         try:
             self.store.start()
@@ -392,9 +405,9 @@ class StoreKeeper:
             raise
         self.store.supervise()
 
-    def _port_after(self, left: StoreState) -> bool:
-        """Shut down a store its dead owner left running; whether its port can be used again."""
-        if answers(left.url) or _runs_in(left.pid, self.data_dir / "redis"):
+    def _retire(self, left: StoreState) -> bool:
+        """Shut down the store a serve that has ended left running; whether its port is free again."""
+        if _store_pid(left, self.data_dir / "redis") is not None:
             log.warning(
                 "the embedded store of %s (pid %d) was left running by serve %s, which has ended: restarting it",
                 self.data_dir, left.pid, left.owner,
@@ -417,14 +430,15 @@ class StoreKeeper:
     def _guard_owner(self, shared: StoreState) -> None:
         """While another serve owns the store: when it ends, own the store on the same port and password."""
         while not self._stopping.wait(self.poll):
-            if not self._take_lock():
-                continue
-            with self._mutex:
-                if self._stopping.is_set():
-                    return
+            with self._mutex:  # stop() closes the lock file under it
+                if self._stopping.is_set() or not self._take_lock():
+                    continue
                 left = StoreState.read(self.data_dir) or shared
                 log.warning("serve %s, which ran the embedded store, has ended: this serve takes it over", left.owner)
-                self._port_after(left)
+                try:
+                    self._retire(left)
+                except EmbeddedError as exc:  # the supervisor below keeps trying while the old one holds the port
+                    log.error("%s", exc)
                 self._own(left, port=left.port)  # our clients know this port and password
                 assert self.store is not None
                 self.store.supervise()  # starts it, and keeps trying while the port is still taken

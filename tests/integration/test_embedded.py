@@ -141,7 +141,10 @@ def test_a_serve_after_a_crash_supervises_the_store_left_running(serves: Callabl
     _stop_last(serve, data, restarted)
 
 
-def test_a_second_serve_shares_the_store_and_takes_it_over(serves: Callable[..., Served], tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["stopped", "killed"])
+def test_a_second_serve_shares_the_store_and_takes_it_over(
+    serves: Callable[..., Served], tmp_path: Path, sig: int
+) -> None:
     data = tmp_path / "var"
     first = serves()
     second = serves()
@@ -150,9 +153,10 @@ def test_a_second_serve_shares_the_store_and_takes_it_over(serves: Callable[...,
     with _guide(second) as http:
         assert _issue(http) == "P001"
 
-        first.proc.send_signal(signal.SIGTERM)
-        assert first.proc.wait(timeout=30) == 0
+        first.proc.send_signal(sig)
+        assert first.proc.wait(timeout=30) in (0, -signal.SIGKILL)
         taken = _back(http, data, lambda now: now["owner"] == second.proc.pid, "the second serve takes the store over")
+        assert not _alive(state["pid"]), "the first serve's store was stopped, by it or by the second"
         assert _issue(http) == "P002"
     _stop_last(second, data, taken)
 
