@@ -6,7 +6,8 @@
 // `ticket.status` whenever it changes and the ticket's own events (a recall changes no status, but is an
 // event). A locked phone freezes the page and may keep a dead socket: when the page is shown again (visibility,
 // focus, back-forward cache) it reconnects at once and gets a fresh snapshot. The token is the only key; the
-// page shows no personal data.
+// page shows no personal data. A no-show that reception reinstates (the visitor came back) waits again: the page
+// says so under the place in line.
 
 import { syncServerTime, serverNow } from "/static/web/clock.js";
 import { $ } from "/static/web/dom.js";
@@ -28,6 +29,7 @@ const visitor = {
   audio: null, // AudioContext, made on a touch (phones allow sound only after one)
   alerts: false,
   lastResync: 0,
+  reinstated: false, // went from no-show back to waiting while this page was open
 };
 
 // ---- language ---------------------------------------------------------------------------------------------
@@ -115,6 +117,7 @@ function aheadText(status, lang) {
 }
 
 function moreText(status, lang) {
+  if (status.status === "waiting" && visitor.reinstated) return t(lang, "visitor.reinstated");
   if (status.status === "done") return t(lang, "visitor.done_body");
   if (status.status === "unserved") return t(lang, "visitor.unserved_body");
   if (status.status === "no_show" || status.status === "cancelled") return t(lang, "visitor.ask_guide");
@@ -156,6 +159,7 @@ function alertVisitor() {
 
 function apply(status, { recalled = false } = {}) {
   const before = visitor.status?.status;
+  if (before === "no_show" && status.status === "waiting") visitor.reinstated = true;
   visitor.status = { ...visitor.status, ...status };
   render();
   if (status.status === "called" && (before !== "called" || recalled)) alertVisitor();

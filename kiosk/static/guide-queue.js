@@ -1,5 +1,6 @@
 // The guide console's live queue: per service, the tickets waiting (priority first, then by issue time, as
-// they will be called), each with reprint and cancel; and the numbers being called now.
+// they will be called), each with reprint and cancel; the numbers being called now; and today's no-shows, each
+// with "reinstate" for a visitor who comes back to reception.
 
 import { h } from "/static/web/dom.js";
 import { t } from "/static/web/i18n.js";
@@ -14,16 +15,20 @@ function timeOf(iso) {
 }
 
 export class QueueView {
-  /** @param {{lang: () => string, serviceName: (id: string) => string, onReprint: Function, onCancel: Function}} options */
-  constructor(queueEl, callingEl, options) {
+  /**
+   * @param {{lang: () => string, serviceName: (id: string) => string, onReprint: Function, onCancel: Function,
+   *   onReinstate: Function}} options
+   */
+  constructor(queueEl, callingEl, noShowsEl, options) {
     this.queueEl = queueEl;
     this.callingEl = callingEl;
+    this.noShowsEl = noShowsEl;
     this.options = options;
     queueEl.addEventListener("scroll", () => this.markMore(), { passive: true });
     window.addEventListener("resize", () => this.markMore());
   }
 
-  render(state, waiting) {
+  render(state, waiting, noShows = []) {
     const lang = this.options.lang();
     const byService = new Map();
     for (const ticket of waiting) {
@@ -37,7 +42,33 @@ export class QueueView {
     if (idle.length) blocks.push(this.idle(idle, lang));
     this.queueEl.replaceChildren(...blocks);
     this.renderCalling(state, lang);
+    this.renderNoShows(noShows, lang);
     this.markMore();
+  }
+
+  /** Today's no-shows, the latest first: the visitor the visitor page sent to reception has just missed the call. */
+  renderNoShows(noShows, lang) {
+    const latest = [...noShows].sort((a, b) => String(b.finished_at ?? "").localeCompare(String(a.finished_at ?? "")));
+    this.noShowsEl.closest("#no-shows-box").hidden = latest.length === 0;
+    this.noShowsEl.replaceChildren(
+      ...latest.map((ticket) =>
+        h(
+          "li",
+          { class: "g-ticket g-noshow", dataset: { number: ticket.number, id: ticket.id } },
+          h("span", { class: "g-num" }, ticket.number),
+          h(
+            "span",
+            { class: "g-meta" },
+            [this.options.serviceName(ticket.service), t(lang, "guide.no_show_meta", { time: timeOf(ticket.finished_at), counter: ticket.counter_label ?? "" })].join(" · "),
+          ),
+          h(
+            "span",
+            { class: "g-actions" },
+            h("button", { type: "button", class: "g-button g-primary", dataset: { action: "reinstate" }, onclick: () => this.options.onReinstate(ticket) }, t(lang, "guide.reinstate")),
+          ),
+        ),
+      ),
+    );
   }
 
   /** Services nobody waits for, in one line at the end: the list keeps its room for the tickets. */

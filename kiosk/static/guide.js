@@ -1,11 +1,11 @@
 // The general-reception guide console (/guide/{site}): issue on a visitor's behalf, check in reservations,
-// watch the queue and the printers, reprint and cancel.
+// watch the queue and the printers, reprint and cancel, reinstate a no-show whose visitor came back.
 //
 // Live from the site socket (a staff session gets the staff projection): ticket and counter events refresh
 // the waits and the waiting tickets from the API, printer events update the printers and the alerts at once.
 // Nothing polls.
 
-import { api, ApiError } from "/static/web/api.js";
+import { api, ApiError, newKey } from "/static/web/api.js";
 import { $, $all, debounce } from "/static/web/dom.js";
 import { loadCatalogs, t } from "/static/web/i18n.js";
 import { rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
@@ -29,6 +29,7 @@ const guide = {
   state: null,
   waiting: [],
   called: [],
+  noShows: [],
 };
 
 const lang = () => guide.lang;
@@ -80,6 +81,25 @@ async function cancel(ticket) {
   }
 }
 
+/** The visitor who missed the call came back to reception: the ticket waits again at its old place. */
+const reinstating = new Set(); // ticket ids on their way back: a second click does nothing
+
+async function reinstate(ticket) {
+  if (reinstating.has(ticket.id)) return;
+  reinstating.add(ticket.id);
+  const result = $("#issue-result");
+  try {
+    await api(`/api/v1/tickets/${encodeURIComponent(ticket.id)}/reinstate`, { method: "POST", key: newKey("guide") });
+    say(result, t(guide.lang, "guide.reinstated", { number: ticket.number }), "ok");
+    refreshSoon();
+  } catch (error) {
+    say(result, t(guide.lang, "guide.error", { detail: error.detail || error.code }), "error");
+    failed(error);
+  } finally {
+    reinstating.delete(ticket.id);
+  }
+}
+
 async function checkIn(rawCode) {
   const result = $("#checkin-result");
   const code = normalizeCode(rawCode);
@@ -112,7 +132,13 @@ const issuePanel = new IssuePanel(
   },
   { site: SITE, lang, serviceName, onIssued: () => refreshSoon(), onError: failed },
 );
-const queue = new QueueView($("#queue"), $("#calling"), { lang, serviceName, onReprint: reprint, onCancel: cancel });
+const queue = new QueueView($("#queue"), $("#calling"), $("#no-shows"), {
+  lang,
+  serviceName,
+  onReprint: reprint,
+  onCancel: cancel,
+  onReinstate: reinstate,
+});
 const printers = new Printers($("#printers"), $("#alerts"), {
   lang,
   canReprint: (number) => Boolean(ticketByNumber(number)),
@@ -137,7 +163,7 @@ const notices = $("#notice-form")
 function render() {
   notices?.load(guide.state?.notices);
   issuePanel.render(guide.state);
-  queue.render(guide.state, guide.waiting);
+  queue.render(guide.state, guide.waiting, guide.noShows);
   printers.render();
   reservations.render();
   const date = guide.state?.business_date;
@@ -155,15 +181,17 @@ function languageChanged(code) {
 
 async function refresh() {
   try {
-    const [state, waiting, called] = await Promise.all([
+    const [state, waiting, called, noShows] = await Promise.all([
       api(`${SITE_PATH}/state`),
       api(`${SITE_PATH}/tickets?status=waiting`),
       api(`${SITE_PATH}/tickets?status=called`),
+      api(`${SITE_PATH}/tickets?status=no_show`),
     ]);
     const dateChanged = reservations.date !== state.data.business_date;
     guide.state = state.data;
     guide.waiting = waiting.data;
     guide.called = called.data;
+    guide.noShows = noShows.data;
     render();
     if (dateChanged) reservations.load(state.data.business_date);
   } catch (error) {

@@ -276,6 +276,56 @@ async def test_transfer_and_call_a_given_number(create_server: Any, pages: Pages
     await expect(page.locator("#message-text")).to_have_text("その番号は本日の番号札にありません。")
 
 
+async def test_a_no_show_called_by_number_is_offered_for_reinstating(create_server: Any, pages: Pages) -> None:
+    """The visitor who missed the call is back at the counter: calling the number says it is a no-show and offers
+    to reinstate it; reinstated, it waits at its old place (ahead of P002) and is called next."""
+    server = create_server()
+    http = await admin(server)
+    for _ in range(2):
+        await issue(http, "pickup")
+    page = await open_console(pages, server, services=("pickup",))
+    await page.keyboard.press("n")
+    await expect(page.locator("#ticket-number")).to_have_text("P001")
+    await page.keyboard.press("x")
+    await expect(page.locator("#message-text")).to_have_text("P001 を不在にしました")
+    row = page.locator("#no-shows .k-noshow[data-number=P001]")
+    await expect(row).to_contain_text("不在（1番窓口）")
+    await expect(page.locator(".k-svc[data-service=pickup] .k-num")).to_have_text(["P002"])
+
+    await page.keyboard.press("g")
+    await page.fill("#call-number", "p1")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#message-text")).to_have_text(
+        "P001 は不在として処理されています。呼び出すには、先に待ち列に戻してください。"
+    )
+    offer = page.locator("#reinstate-offer")
+    await expect(offer).to_have_text("P001 を待ち列に戻す")
+    await expect(page.locator("#no-ticket")).to_be_visible()
+    await offer.click()
+    await expect(page.locator("#message-text")).to_have_text("P001 を待ち列に戻しました（元の順番）")
+    await expect(offer).to_be_hidden()
+    await expect(page.locator("#no-shows-box")).to_be_hidden()
+    await expect(page.locator(".k-svc[data-service=pickup] .k-num")).to_have_text(["P001", "P002"])
+    await expect(page.locator(".k-svc[data-service=pickup] .k-svc-count")).to_contain_text("2人待ち")
+    assert (await ticket(http, "P001"))["status"] == "waiting"
+
+    # its old place: the next call is P001 again; a second no-show comes back from the list's own button
+    await page.keyboard.press("n")
+    await expect(page.locator("#ticket-number")).to_have_text("P001")
+    await page.keyboard.press("x")
+    await row.get_by_role("button", name="待ち列に戻す").click()
+    await expect(page.locator("#message-text")).to_have_text("P001 を待ち列に戻しました（元の順番）")
+    await expect(row).to_have_count(0)
+    await expect(page.locator(".k-svc[data-service=pickup] .k-num")).to_have_text(["P001", "P002"])
+
+    await page.click("[data-staff-lang=en]")
+    await page.keyboard.press("n")
+    await expect(page.locator("#ticket-status")).to_have_text("Called")
+    await page.keyboard.press("x")
+    await expect(row.get_by_role("button")).to_have_text("Reinstate")
+    await expect(page.locator("#no-shows-title")).to_have_text("No-shows")
+
+
 async def test_pause_with_a_reason_then_resume(create_server: Any, pages: Pages) -> None:
     server = create_server()
     http = await admin(server)
@@ -467,7 +517,10 @@ async def test_console_screens(create_server: Any, pages: Pages, tmp_path: Path)
     await issue(guide, "pickup", priority=True)
     await open_counter(http, "ch-booth-2", "application", "inquiry")
     await http.post("/api/v1/counters/ch-booth-2/call-next")
-    await open_counter(await server.login("operator", (SITE,)), "ch-booth-3", "e-cert")
+    booth3 = await server.login("operator", (SITE,))
+    await open_counter(booth3, "ch-booth-3", "e-cert")
+    missed = (await booth3.post("/api/v1/counters/ch-booth-3/call-next")).json()
+    assert (await booth3.post(f"/api/v1/tickets/{missed['id']}/no-show")).status_code == 200  # E001 did not come
     await open_counter(http, "ch-meeting-4", "pickup")
     await http.post("/api/v1/counters/ch-meeting-4/pause", json={"reason": "休憩"})
 
@@ -502,6 +555,7 @@ async def test_console_screens(create_server: Any, pages: Pages, tmp_path: Path)
     await page.keyboard.press("r")
     await expect(page.locator("#ticket-badges")).to_contain_text("再呼出 1回")
     await expect(page.locator(".k-other[data-counter=ch-booth-2] .k-num")).to_have_text("A001")
+    await expect(page.locator("#no-shows .k-noshow[data-number=E001]")).to_contain_text("不在（3番窓口）")
     await fits(page)
     await page.screenshot(path=str(destination(tmp_path, "console.png")))
 

@@ -12,7 +12,7 @@ from playwright.async_api import Page, Route, expect
 
 from printers.fake import FakePrinter
 from server.config import Config, Printer
-from tests.conftest import issue
+from tests.conftest import issue, open_counter
 from tests.e2e.conftest import LANDSCAPE, Pages, issue_on_kiosk
 
 
@@ -92,6 +92,35 @@ async def test_reprint_and_cancel_from_the_queue(create_server: Any, pages: Page
     await expect(guide.locator("#issue-result")).to_have_text("E001 を取り消しました")
     await expect(row).to_be_hidden()
     await expect(kiosk.locator(".svc[data-service=e-cert] .svc-waiting")).to_have_text("0人待ち")
+
+
+async def test_a_no_show_who_comes_back_is_reinstated_at_reception(create_server: Any, pages: Pages) -> None:
+    """The visitor page sent the visitor who missed the call to reception; the guide puts the ticket back in line."""
+    server = create_server()
+    guide = await pages.guide(server)
+    kiosk = await server.device("kiosk")
+    for _ in range(2):
+        await issue(kiosk, "pickup")
+    operator = await server.login("operator", ("city-hall",))
+    await open_counter(operator, "ch-booth-1", "pickup")
+    called = (await operator.post("/api/v1/counters/ch-booth-1/call-next")).json()
+    assert (await operator.post(f"/api/v1/tickets/{called['id']}/no-show")).status_code == 200
+
+    row = guide.locator(".g-noshow[data-number=P001]")
+    await expect(guide.locator("#no-shows-box")).to_be_visible()
+    await expect(row.locator(".g-meta")).to_have_text("カード交付 · 10:00 不在（1番窓口）")
+    await expect(guide.locator("[data-service=pickup] .g-svc-count")).to_contain_text("1人待ち")
+    await row.get_by_role("button", name="待ち列に戻す").click()
+    await expect(guide.locator("#issue-result")).to_have_text("P001 を待ち列に戻しました（元の順番）")
+    await expect(guide.locator("#no-shows-box")).to_be_hidden()
+    # waiting again, at its old place ahead of P002, and counted in the wait
+    await expect(guide.locator("[data-service=pickup] .g-num")).to_have_text(["P001", "P002"])
+    await expect(guide.locator("[data-service=pickup] .g-svc-count")).to_contain_text("2人待ち")
+    staff = await server.login("admin")
+    status = {t["number"]: t["status"] for t in (await staff.get("/api/v1/sites/city-hall/tickets")).json()}
+    assert status == {"P001": "waiting", "P002": "waiting"}
+    again = (await operator.post("/api/v1/counters/ch-booth-1/call-next")).json()
+    assert again["number"] == "P001"
 
 
 async def test_check_in_by_code_says_when_there_is_no_such_reservation(create_server: Any, pages: Pages) -> None:

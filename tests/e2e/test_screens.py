@@ -100,6 +100,9 @@ async def test_kiosk_closed_screen(create_server: Any, pages: Pages, tmp_path: P
 async def test_guide_screen(create_server: Any, pages: Pages, tmp_path: Path) -> None:
     server = create_server(print_workers=True)
     await busy_morning(server)
+    booth3 = await server.login("admin")
+    missed = (await booth3.post("/api/v1/counters/ch-booth-3/call-next")).json()
+    assert (await booth3.post(f"/api/v1/tickets/{missed['id']}/no-show")).status_code == 200  # E001 did not come
     guide = await pages.guide(server, role="manager", viewport=LANDSCAPE)
     # the kiosk's own USB printer (print agent) reports a roll about to run out
     kiosk = await server.device("kiosk")
@@ -111,6 +114,8 @@ async def test_guide_screen(create_server: Any, pages: Pages, tmp_path: Path) ->
     await guide.click("[data-visitor-lang=vi]")
     await guide.click(".g-service[data-service=pin-reset]")
     await expect(guide.locator("#issue-result")).to_contain_text("N001 を発券しました")
+    await expect(guide.locator("#issue-result")).to_contain_text("印刷済み")
+    await expect(guide.locator(".g-noshow[data-number=E001]")).to_contain_text("不在（3番窓口）")
     await expect(guide.locator(".g-ticket")).to_have_count(13)
     width = await guide.evaluate("document.scrollingElement.scrollWidth")
     assert width <= LANDSCAPE["width"], "the console never scrolls sideways"

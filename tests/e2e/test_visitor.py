@@ -107,6 +107,40 @@ async def test_position_updates_live_then_the_called_screen_and_the_end(
     assert await phone.evaluate("window.notReloaded") is True
 
 
+async def test_a_no_show_sent_to_reception_waits_again_once_reinstated(create_server: Any, pages: Pages) -> None:
+    server = create_server()
+    booth1 = await operator_at(server, "ch-booth-1")
+    kiosk = await server.device("kiosk")
+    mine = await issue(kiosk, "pickup")
+    await issue(kiosk, "pickup")
+    phone = await open_phone(pages, server, mine["token"])
+    await phone.evaluate("window.notReloaded = true")
+    await act(booth1, "/api/v1/counters/ch-booth-1/call-next")
+    await expect(phone.locator("#called")).to_be_visible()
+    await act(booth1, f"/api/v1/tickets/{mine['id']}/no-show")
+    await expect(phone.locator("#headline")).to_have_text(
+        "お呼びしましたが、お越しにならなかったため受付を終了しました"
+    )
+    await expect(phone.locator("#more")).to_have_text("手続きをご希望の方は、総合案内へお越しください")
+    await expect(phone.locator("#alert")).to_be_hidden()
+
+    guide = await server.login("guide", (SITE,))  # the visitor went to reception
+    await act(guide, f"/api/v1/tickets/{mine['id']}/reinstate")
+    await expect(phone.locator("#headline")).to_have_text("順番をお待ちください")
+    await expect(phone.locator("#ahead")).to_have_text("まもなくお呼びします")  # its old place: first in line
+    await expect(phone.locator("#more")).to_have_text("受付に戻りました。順番が来たらお呼びします")
+    await expect(phone.locator("#alert")).to_be_visible()
+    await phone.click(".v-lang[data-lang=en]")
+    await expect(phone.locator("#more")).to_have_text(
+        "Your ticket is back in the queue. We will call you when it is your turn"
+    )
+
+    await act(booth1, "/api/v1/counters/ch-booth-1/call-next")
+    await expect(phone.locator("#called")).to_be_visible()
+    await expect(phone.locator("#called-go")).to_have_text("Please go to counter 1")
+    assert await phone.evaluate("window.notReloaded") is True
+
+
 async def test_languages_from_the_ticket_the_address_and_the_buttons(create_server: Any, pages: Pages) -> None:
     server = create_server()
     booth2 = await operator_at(server, "ch-booth-2")

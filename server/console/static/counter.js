@@ -1,5 +1,6 @@
 // The counter console (/console/{counter}): the ticket this counter holds with its status and timers, the
-// actions on it (buttons and one-key shortcuts), the waiting lines, the other counters and today's own count.
+// actions on it (buttons and one-key shortcuts), the waiting lines, today's no-shows (reinstate one whose visitor
+// came back), the other counters and today's own count.
 //
 // Live from the site socket (staff projection): every ticket or counter event refreshes the counter and the
 // waiting lines from the API in one debounced request, so two consoles on the same counter show the same
@@ -36,6 +37,7 @@ const KEYS = {
 const desk = {
   state: null,
   waiting: [],
+  noShows: [],
   ownCount: null,
   busy: false,
   pending: null, // the last action that got no answer: retried with the same key
@@ -145,6 +147,10 @@ function renderButtons() {
 const queue = new QueueView($("#queue"), $("#counters"), COUNTER, {
   canPick: () => can("call-number") && !desk.busy,
   onPick: (ticket) => callNumber(ticket.number),
+  canReinstate: () => Boolean(desk.state) && !desk.busy,
+  onReinstate: (ticket) => reinstate(ticket),
+  noShowsBox: $("#no-shows-box"),
+  noShowsList: $("#no-shows"),
 });
 
 /**
@@ -152,7 +158,7 @@ const queue = new QueueView($("#queue"), $("#counters"), COUNTER, {
  * or as moot (another console acted) needs no retry: forget it, so its key is never reused for a new click.
  */
 function settlePending() {
-  if (desk.pending && !can(desk.pending.action)) {
+  if (desk.pending && !(desk.pending.needed ?? (() => can(desk.pending.action)))()) {
     desk.pending = null;
     if (!$("#retry").hidden) showMessage(null);
   }
@@ -163,15 +169,20 @@ function render() {
   renderCounter();
   renderTicket();
   renderButtons();
-  queue.render(desk.state, desk.waiting, counter().services ?? []);
+  queue.render(desk.state, desk.waiting, counter().services ?? [], desk.noShows);
 }
 
-function showMessage(text, { kind = "error", retry = false } = {}) {
+/** `offer`: a no-show ticket the message offers to reinstate (its number was called but it is a no-show). */
+function showMessage(text, { kind = "error", retry = false, offer = null } = {}) {
   const box = $("#message");
   box.hidden = !text;
   box.dataset.kind = kind;
   $("#message-text").textContent = text ?? "";
   $("#retry").hidden = !retry;
+  const button = $("#reinstate-offer");
+  button.hidden = !offer;
+  button.textContent = offer ? say("console.reinstate_number", { number: offer.number }) : "";
+  button.onclick = offer ? () => reinstate(offer) : null;
 }
 
 // ---- data ------------------------------------------------------------------------------------------------
@@ -179,9 +190,10 @@ function showMessage(text, { kind = "error", retry = false } = {}) {
 async function refresh() {
   const generation = desk.generation;
   try {
-    const [state, waiting, mine] = await Promise.all([
+    const [state, waiting, noShows, mine] = await Promise.all([
       api(`${SITE_PATH}/state`),
       api(`${SITE_PATH}/tickets?status=waiting`),
+      api(`${SITE_PATH}/tickets?status=no_show`),
       api(`${SITE_PATH}/tickets?status=done&operator=${encodeURIComponent(ME)}`),
     ]);
     if (generation !== desk.generation) {
@@ -190,6 +202,7 @@ async function refresh() {
     }
     desk.state = state.data;
     desk.waiting = waiting.data;
+    desk.noShows = noShows.data;
     desk.ownCount = mine.data.length;
     render();
   } catch (error) {
@@ -239,7 +252,7 @@ async function send(spec) {
       showMessage(errorText(error), { retry: true });
     } else {
       desk.pending = null;
-      showMessage(errorText(error));
+      if (!(await spec.refused?.(error))) showMessage(errorText(error));
     }
   } finally {
     desk.busy = false;
@@ -291,6 +304,38 @@ async function callNumber(prefill = "") {
     body: { number },
     after: holdTicket,
     done: (ticket) => say("console.done.called", { number: ticket.number }),
+    refused: (error) => offerReinstate(number, error),
+  });
+}
+
+/**
+ * The number asked for is a no-show of today (409 invalid_transition): say so, and offer to reinstate it rather
+ * than "the ticket's state changed". False when the refusal was about something else.
+ */
+async function offerReinstate(number, error) {
+  if (error.code !== "invalid_transition") return false;
+  try {
+    desk.noShows = (await api(`${SITE_PATH}/tickets?status=no_show`)).data;
+  } catch {
+    return false;
+  }
+  const ticket = desk.noShows.find((t) => t.number === number);
+  if (!ticket) return false;
+  showMessage(say("console.error.no_show", { number }), { offer: ticket });
+  return true;
+}
+
+/** A no-show's visitor came back: the ticket waits again at its old place (then it can be called). */
+function reinstate(ticket) {
+  send({
+    action: "reinstate",
+    id: `reinstate:${ticket.id}`,
+    path: `/api/v1/tickets/${encodeURIComponent(ticket.id)}/reinstate`,
+    needed: () => desk.noShows.some((t) => t.id === ticket.id),
+    after: () => {
+      desk.noShows = desk.noShows.filter((t) => t.id !== ticket.id);
+    },
+    done: () => say("console.done.reinstated", { number: ticket.number }),
   });
 }
 

@@ -1,5 +1,6 @@
 // The console's right-hand side: per service, people waiting, the estimated wait and the tickets in the order
-// they will be called (this counter's services first), how long each has waited; then the other counters.
+// they will be called (this counter's services first), how long each has waited; then today's no-shows, newest
+// first, each with "reinstate" (the visitor came back); then the other counters.
 // A waiting number is a button: it opens "call this number" (when the counter may call).
 
 import { h } from "/static/web/dom.js";
@@ -18,7 +19,10 @@ function minutesSince(iso) {
 }
 
 export class QueueView {
-  /** @param {{onPick: (ticket: object) => void, canPick: () => boolean}} options */
+  /**
+   * @param {{onPick: (ticket: object) => void, canPick: () => boolean, onReinstate: (ticket: object) => void,
+   *   canReinstate: () => boolean, noShowsBox: Element, noShowsList: Element}} options
+   */
   constructor(queueEl, countersEl, counterId, options) {
     this.queueEl = queueEl;
     this.countersEl = countersEl;
@@ -26,7 +30,7 @@ export class QueueView {
     this.options = options;
   }
 
-  render(state, waiting, serves) {
+  render(state, waiting, serves, noShows = []) {
     const byService = new Map();
     for (const ticket of waiting) {
       if (!byService.has(ticket.service)) byService.set(ticket.service, []);
@@ -36,7 +40,40 @@ export class QueueView {
     const lines = (state?.services ?? []).filter((line) => line.available_now || byService.has(line.id));
     lines.sort((a, b) => Number(mine.has(b.id)) - Number(mine.has(a.id)));
     this.queueEl.replaceChildren(...lines.map((line) => this.service(line, (byService.get(line.id) ?? []).sort(callOrder), mine.has(line.id))));
+    this.renderNoShows(noShows);
     this.renderCounters(state);
+  }
+
+  /** Today's no-shows, the latest first (a visitor who comes back has usually just missed the call). */
+  renderNoShows(noShows) {
+    const { noShowsBox, noShowsList } = this.options;
+    const latest = [...noShows].sort((a, b) => String(b.finished_at ?? "").localeCompare(String(a.finished_at ?? "")));
+    noShowsBox.hidden = latest.length === 0;
+    noShowsList.replaceChildren(
+      ...latest.map((ticket) =>
+        h(
+          "li",
+          { class: "k-noshow", dataset: { number: ticket.number, id: ticket.id } },
+          h("span", { class: "k-num" }, ticket.number),
+          h("span", { class: "k-noshow-service" }, serviceName(ticket.service)),
+          h(
+            "span",
+            { class: "k-waited" },
+            say("console.no_show_meta", { time: (ticket.finished_at ?? "").slice(11, 16), counter: ticket.counter_label ?? "" }),
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "c-button k-reinstate",
+              disabled: !this.options.canReinstate(),
+              onclick: () => this.options.onReinstate(ticket),
+            },
+            say("console.reinstate"),
+          ),
+        ),
+      ),
+    );
   }
 
   service(line, tickets, mine) {
