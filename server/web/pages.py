@@ -8,6 +8,7 @@ exception handler renders it with the right status (401, 403, 503). The API keep
 
 from __future__ import annotations
 
+import errno
 import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,13 +17,15 @@ from typing import Any
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader
+from litestar.file_system import BaseLocalFileSystem
 from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from litestar.types import ControllerRouterHandler
+from litestar.types import ControllerRouterHandler, PathType
+from litestar.types.file_types import FileInfo
 
 from server.auth.accounts import Forbidden, Unauthorized
 from server.auth.guards import Guard, SiteFrom, check, principal, public, site_of
@@ -117,10 +120,38 @@ def template_config(directories: Sequence[Path]) -> TemplateConfig[JinjaTemplate
     return TemplateConfig(directory=[TEMPLATES, *directories], engine=JinjaTemplateEngine)
 
 
+NO_SUCH_NAME = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP, errno.EINVAL})
+"""Errors of looking up a name no file has or can have (through a file, too long, a loop): not there."""
+
+
+class StaticFiles(BaseLocalFileSystem):
+    """The local disk, where a name no file can have is simply not there.
+
+    Litestar's adapter turns every ``OSError`` of a lookup but "no such file" into a 500, and a NUL byte
+    (``/static/web/api.js%00.png``) into a ``ValueError``; a mistyped or hostile URL must get the same
+    404 ``not_found`` as any other missing file.
+    """
+
+    async def info(self, path: PathType, **kwargs: Any) -> FileInfo:
+        try:
+            return await super().info(path, **kwargs)
+        except ValueError:  # an embedded NUL byte
+            raise FileNotFoundError(errno.ENOENT, "no such file") from None
+        except OSError as exc:
+            if exc.errno in NO_SUCH_NAME:
+                raise FileNotFoundError(errno.ENOENT, "no such file") from None
+            raise
+
+
 def static_router(path: str, directory: Path, name: str) -> Router:
     """Plain files (ES modules, CSS, catalogs) anyone on the LAN may fetch; they hold no data."""
     return create_static_files_router(
-        path=path, directories=[directory], name=name, guards=[public], cache_control=NO_CACHE
+        path=path,
+        directories=[directory],
+        file_system=StaticFiles(),
+        name=name,
+        guards=[public],
+        cache_control=NO_CACHE,
     )
 
 

@@ -152,3 +152,33 @@ async def test_calendar_lists_openings(server: Any, http: Any) -> None:
     assert ch["open_now"] is True and ch["today"]["kind"] == "weekday"
     pickup = next(s for s in ch["services"] if s["id"] == "pickup")
     assert pickup["name"] == "カード交付" and pickup["prefix"] == "P" and pickup["available_now"] is True
+
+
+STATIC_FILES = [
+    ("/static/web", "api.js"),
+    ("/static/i18n", "ja.json"),
+    ("/static/kiosk", "kiosk.js"),
+    ("/static/board", "board.js"),
+    ("/static/console", "counter.js"),
+    ("/static/phone", "phone.js"),
+]
+IMPOSSIBLE_NAMES = [
+    ("%00", "a NUL byte"),
+    ("{file}%00.png", "a NUL byte after a real name"),
+    ("x" * 5000, "5,000 characters"),
+    ("{file}/x", "below a file"),
+    ("nope.js", "an unknown file"),
+]
+
+
+@pytest.mark.parametrize(("router", "file"), STATIC_FILES, ids=[r for r, _ in STATIC_FILES])
+async def test_static_names_no_file_can_have_are_not_found(server: Any, router: str, file: str) -> None:
+    client = server.http()
+    assert (await client.get(f"{router}/{file}")).status_code == 200
+    for name, why in IMPOSSIBLE_NAMES:
+        for method in ("GET", "HEAD"):
+            r = await client.request(method, f"{router}/{name.format(file=file)}")
+            assert r.status_code == 404, f"{method} {router} {why}: {r.status_code} {r.text[:200]}"
+            if method == "GET":
+                assert r.headers["content-type"].startswith("application/json"), why
+                assert r.json()["code"] == "not_found" and r.json()["detail"], why
