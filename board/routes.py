@@ -23,6 +23,7 @@ from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
 from redis.exceptions import RedisError
 
 from server.api.common import limit
+from server.api.errors import retry_after
 from server.auth.accounts import RateLimited
 from server.auth.guards import ALL_ROLES, public
 from server.auth.limits import STATUS_PER_MINUTE
@@ -159,8 +160,15 @@ async def visitor_page(
     try:
         await limit(request, "status", STATUS_PER_MINUTE)
         status = await rt.ticket_status(token)
-    except RateLimited:
-        return page(request, "board/visitor_missing.html", status=429, lang=first, problem="rate_limited")
+    except RateLimited as exc:
+        return page(
+            request,
+            "board/visitor_missing.html",
+            status=429,
+            headers=retry_after(exc),
+            lang=first,
+            problem="rate_limited",
+        )
     except errors.NotFound:
         return page(request, "board/visitor_missing.html", status=404, lang=first, problem="not_found")
     except (errors.StoreUnavailable, RedisError):  # the limiter's own Redis call may fail first

@@ -7,6 +7,18 @@ too far behind, or whose server lost the stream's history, gets a fresh snapshot
 ``/ws/v1/tickets/{token}``: the visitor's own ticket: a snapshot of its status, then a ``ticket.status``
 message whenever it changes, and the ticket's own events.
 
+Both take ``since`` (the visitor page's client sends it on reconnect too; the ticket socket answers with a
+snapshot whatever it is). ``since`` must be a whole number >= 0.
+
+A socket that cannot be served is accepted and then closed at once with a code in the 4400 range, the
+HTTP status plus 4000, and a reason starting with the error code of the HTTP API: 4400
+``validation_error: since must be a whole number >= 0``, 4401 ``unauthorized``, 4403 ``forbidden`` (or
+``origin not allowed``), 4404 ``unknown_site`` / ``not_found``, 4429 ``rate_limited: try again in N
+seconds`` (a websocket close has no ``Retry-After`` header, so the seconds are in the reason). A store
+outage closes with 1013 (try again later). Accepting first lets a browser see the code and reason; a
+handshake refused over HTTP shows a page only "connection failed". The shared client (``ws.js``) treats
+4401/4403/4404 as final.
+
 Client messages are decoded here with msgspec, so a bad message gets an error reply instead of closing
 the socket. ``{"type": "ping"}`` is answered with ``{"type": "pong", "seq": N}``.
 """
@@ -23,6 +35,7 @@ import msgspec
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath, FromQuery
+from redis.exceptions import RedisError
 
 from server.auth.accounts import Forbidden, RateLimited, Unauthorized
 from server.auth.guards import ALL_ROLES, check
@@ -38,6 +51,7 @@ log = logging.getLogger("madoguchi.ws")
 REPLAY_LIMIT = 5000
 CLOSED = Frame(seq=-2, staff="", public="")
 
+CLOSE_INVALID = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_RATE_LIMITED = 4429
@@ -68,6 +82,18 @@ def origin_allowed(socket: WebSocket[Any, Any, Any], rt: Runtime) -> bool:
     host = socket.headers.get("host", "")
     parts = urlsplit(origin)
     return bool(host) and parts.netloc == host and parts.scheme in ("http", "https")
+
+
+BAD_SINCE = "validation_error: since must be a whole number >= 0"
+
+
+def parse_since(raw: str | None) -> int | None:
+    """``since`` of the query string; ValueError unless absent or a whole number >= 0 (ASCII digits)."""
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValueError(BAD_SINCE)
+    return int(raw)  # past Python's 4,300 digits a ValueError too
 
 
 def _text(obj: Any) -> str:
@@ -126,7 +152,7 @@ class SiteSession:
                 raw = await self.socket.receive_data(mode="text")
                 try:
                     msg = _client_decoder.decode(raw)
-                except msgspec.DecodeError as exc:
+                except (msgspec.DecodeError, RecursionError) as exc:
                     self.sub.queue.put_nowait(
                         Frame(0, *(2 * [_text({"type": "error", "code": "validation_error", "detail": str(exc)})]))
                     )
@@ -169,13 +195,25 @@ class SiteSession:
         await self.send(frame.staff if self.sub.staff else frame.public)
 
 
-@websocket("/ws/v1/sites/{site:str}")
-async def site_socket(
-    socket: WebSocket[Any, Any, Any], site: FromPath[str], since: FromQuery[int | None] = None
-) -> None:
-    rt: Runtime = socket.app.state.runtime
+async def _admitted(socket: WebSocket[Any, Any, Any], rt: Runtime, since: str | None) -> bool:
+    """What every socket checks first: the page's origin, then ``since``; closes the socket when refused."""
     if not origin_allowed(socket, rt):
         await _reject(socket, CLOSE_FORBIDDEN, "origin not allowed")
+        return False
+    try:
+        parse_since(since)
+    except ValueError:
+        await _reject(socket, CLOSE_INVALID, BAD_SINCE)
+        return False
+    return True
+
+
+@websocket("/ws/v1/sites/{site:str}")
+async def site_socket(
+    socket: WebSocket[Any, Any, Any], site: FromPath[str], since: FromQuery[str | None] = None
+) -> None:
+    rt: Runtime = socket.app.state.runtime
+    if not await _admitted(socket, rt, since):
         return
     if rt.config.site(site) is None:
         await _reject(socket, CLOSE_NOT_FOUND, "unknown_site")
@@ -205,7 +243,7 @@ async def site_socket(
         device=who.id if isinstance(who, Device) else None,
         session=who.session_id if isinstance(who, Staff) else None,
     )
-    await _serve(socket, rt, SiteSession(socket, rt, sub), since)
+    await _serve(socket, rt, SiteSession(socket, rt, sub), parse_since(since))
 
 
 async def _serve(socket: WebSocket[Any, Any, Any], rt: Runtime, session: SiteSession, since: int | None) -> None:
@@ -214,7 +252,7 @@ async def _serve(socket: WebSocket[Any, Any, Any], rt: Runtime, session: SiteSes
     try:
         await session.catch_up(since)
         await session.pump()
-    except errors.StoreUnavailable:
+    except (errors.StoreUnavailable, RedisError):
         with contextlib.suppress(Exception):
             await socket.close(code=CLOSE_TRY_AGAIN, reason="store unavailable")
     except (WebSocketDisconnect, RuntimeError, OSError):
@@ -261,22 +299,23 @@ class TicketSession(SiteSession):
 
 
 @websocket("/ws/v1/tickets/{token:str}")
-async def ticket_socket(socket: WebSocket[Any, Any, Any], token: FromPath[str]) -> None:
+async def ticket_socket(
+    socket: WebSocket[Any, Any, Any], token: FromPath[str], since: FromQuery[str | None] = None
+) -> None:
     rt: Runtime = socket.app.state.runtime
-    if not origin_allowed(socket, rt):
-        await _reject(socket, CLOSE_FORBIDDEN, "origin not allowed")
+    if not await _admitted(socket, rt, since):
         return
     client = socket.scope.get("client")
     try:
         await rt.limiter.hit("status", f"addr:{client[0] if client else 'unknown'}", STATUS_PER_MINUTE, 60)
         ticket, _ = await rt.store.ticket_by_token(token)
-    except RateLimited:
-        await _reject(socket, CLOSE_RATE_LIMITED, "rate_limited")
+    except RateLimited as exc:
+        await _reject(socket, CLOSE_RATE_LIMITED, f"rate_limited: try again in {max(1, exc.retry_after)} seconds")
         return
     except errors.NotFound:
         await _reject(socket, CLOSE_NOT_FOUND, "not_found")
         return
-    except errors.StoreUnavailable:
+    except (errors.StoreUnavailable, RedisError):  # the limiter's own Redis call may fail first
         await _reject(socket, CLOSE_TRY_AGAIN, "store unavailable")
         return
     await socket.accept()

@@ -1,8 +1,11 @@
 """One mapping from failures to the error body of DESIGN §4: ``{"code", "detail"}``.
 
 Domain errors carry their code; Litestar's own HTTP errors (bad JSON, failed validation, unknown route,
-wrong method) get a code from their status; a Redis outage is 503 ``store_unavailable``. Nothing a
-client sends can produce a 500: the last handler logs the unexpected and answers ``internal_error``.
+wrong method) get a code from their status; a Redis outage is 503 ``store_unavailable``. A refusal for
+too many requests (429) always says in ``Retry-After`` how many seconds to wait. A body nested deeper than
+the JSON decoder follows is bad input like any other malformed body (400 ``validation_error``), not a
+crash. Nothing a client sends can produce a 500: the last handler logs the unexpected and answers
+``internal_error``.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from redis.exceptions import RedisError
 
+from server.auth.accounts import RateLimited
 from server.queue.errors import DomainError
 
 log = logging.getLogger("madoguchi.api")
+
+DECODER_RECURSION = "while deserializing an object"
+"""How msgspec's message ends when a document nests deeper than it will follow (1,000 levels of ``[``)."""
 
 CODE_OF_STATUS = {
     400: "validation_error",
@@ -35,8 +42,14 @@ def error_response(status: int, code: str, detail: str, headers: dict[str, str] 
     return Response({"code": code, "detail": detail}, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
+def retry_after(exc: RateLimited) -> dict[str, str]:
+    """The ``Retry-After`` header of a 429: whole seconds, at least one."""
+    return {"Retry-After": str(max(1, int(exc.retry_after)))}
+
+
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return error_response(exc.status_code, exc.code, exc.detail)
+    headers = retry_after(exc) if isinstance(exc, RateLimited) else None
+    return error_response(exc.status_code, exc.code, exc.detail, headers=headers)
 
 
 def _validation_detail(exc: ValidationException) -> str:
@@ -50,8 +63,10 @@ def _validation_detail(exc: ValidationException) -> str:
     return "; ".join(parts) or str(exc.detail)
 
 
-def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if status >= 500 and status != 503:
+        log.error("server error %d on %s %s", status, request.method, request.url.path, exc_info=exc)
     code = getattr(exc, "code", None) or CODE_OF_STATUS.get(status, "error" if status < 500 else "internal_error")
     detail = _validation_detail(exc) if isinstance(exc, ValidationException) else str(exc.detail)
     return error_response(status, code, detail, headers=exc.headers)
@@ -60,6 +75,17 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
 def redis_error(request: Request[Any, Any, Any], exc: RedisError) -> Response[Any]:
     log.warning("store error on %s %s: %s", request.method, request.url.path, exc)
     return error_response(503, "store_unavailable", "the queue store cannot be reached; try again in a moment")
+
+
+def too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """msgspec refuses to follow nesting past the interpreter's recursion limit: the body is unreadable input.
+
+    Any other ``RecursionError`` is a fault of ours and goes to ``unexpected_error``.
+    """
+    if not str(exc).endswith(DECODER_RECURSION):
+        return unexpected_error(request, exc)
+    log.info("refused a too deeply nested body on %s %s", request.method, request.url.path)
+    return error_response(400, "validation_error", "the body is nested too deeply to be read")
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -71,6 +97,7 @@ HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: domain_error,
     HTTPException: http_error,
     RedisError: redis_error,
+    RecursionError: too_deep,
     ConnectionError: redis_error,
     TimeoutError: redis_error,  # a store command or a pool wait that ran out of time
     OSError: redis_error,  # sockets to the store are the only I/O a request does

@@ -96,9 +96,16 @@ def context(request: Request[Any, Any, Any], *, lang: str = "ja", **extra: Any) 
     }
 
 
-def page(request: Request[Any, Any, Any], template: str, *, status: int = 200, **extra: Any) -> Template:
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Template:
     """Render ``template`` with the base context (Japanese first: visitors may switch in the page itself)."""
-    return Template(template_name=template, context=context(request, **extra), status_code=status)
+    return Template(template_name=template, context=context(request, **extra), status_code=status, headers=headers)
 
 
 def refused(request: Request[Any, Any, Any], exc: PageRefused) -> Template:

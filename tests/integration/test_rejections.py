@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
+from server.auth.limits import STATUS_PER_MINUTE
 from tests.conftest import issue, open_counter
 
 CLOSED_TIMES = [
@@ -154,6 +158,38 @@ async def test_calendar_lists_openings(server: Any, http: Any) -> None:
     assert pickup["name"] == "カード交付" and pickup["prefix"] == "P" and pickup["available_now"] is True
 
 
+DEEP = b"[" * 1000 + b"]" * 1000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [DEEP, b'{"login": ' + DEEP + b', "password": "x"}', b'{"a":' * 1000 + b"1" + b"}" * 1000],
+    ids=["array", "in-a-field", "objects"],
+)
+async def test_deeply_nested_json_is_bad_input(server: Any, http: Any, body: bytes) -> None:
+    """1,000 levels of nesting are a malformed body like any other: 400, and the server goes on as before."""
+    json_type = {"content-type": "application/json"}
+    before = await _seq(http)
+    anonymous = server.http()
+    for client, url in ((anonymous, "/api/v1/auth/login"), (http, "/api/v1/sites/city-hall/tickets")):
+        r = await client.post(url, content=body, headers=json_type)
+        assert r.status_code == 400, f"{url}: {r.text}"
+        assert r.json()["code"] == "validation_error" and "nested too deeply" in r.json()["detail"]
+    assert await _seq(http) == before
+    cred = await server.add_staff("operator", ("city-hall",))
+    assert (await anonymous.post("/api/v1/auth/login", json=cred)).status_code == 200
+
+
+async def test_deeply_nested_websocket_message_gets_an_error_reply(server: Any, open_ws: Any) -> None:
+    ws = await open_ws(f"{server.ws_url}/ws/v1/sites/city-hall")
+    assert (await ws.recv())["type"] == "snapshot"
+    await ws.send('{"type": "ping", "x": ' + "[" * 5000 + "]" * 5000 + "}")
+    error = await ws.recv()
+    assert error["type"] == "error" and error["code"] == "validation_error"
+    await ws.send({"type": "ping"})
+    assert (await ws.recv())["type"] == "pong"  # the socket lives on
+
+
 STATIC_FILES = [
     ("/static/web", "api.js"),
     ("/static/i18n", "ja.json"),
@@ -182,3 +218,81 @@ async def test_static_names_no_file_can_have_are_not_found(server: Any, router: 
             if method == "GET":
                 assert r.headers["content-type"].startswith("application/json"), why
                 assert r.json()["code"] == "not_found" and r.json()["detail"], why
+
+
+async def _closed_with(ws: Any) -> tuple[int, str]:
+    with pytest.raises(ConnectionClosed) as info:
+        await ws.recv()
+    assert info.value.rcvd is not None, "closed without a close frame"
+    return info.value.rcvd.code, info.value.rcvd.reason
+
+
+BAD_SINCE = ["-2", "abc", "1.5", "", "１２", "9" * 5000]
+
+
+@pytest.mark.parametrize("since", BAD_SINCE, ids=["negative", "letters", "fraction", "empty", "full-width", "huge"])
+async def test_websockets_refuse_a_bad_since_with_a_code_and_reason(
+    server: Any, http: Any, open_ws: Any, since: str
+) -> None:
+    ticket = await issue(http, "pickup")
+    for path in ("/ws/v1/sites/city-hall", f"/ws/v1/tickets/{ticket['token']}"):
+        ws = await open_ws(f"{server.ws_url}{path}?since={quote(since)}")
+        code, reason = await _closed_with(ws)
+        assert code == 4400, f"{path}?since={since[:10]}: {code} {reason}"
+        assert reason == "validation_error: since must be a whole number >= 0"
+
+
+async def test_websockets_take_a_good_since(server: Any, http: Any, open_ws: Any) -> None:
+    ticket = await issue(http, "pickup")
+    site = await open_ws(f"{server.ws_url}/ws/v1/sites/city-hall?since=0")
+    assert (await site.recv())["type"] == "ticket.issued"  # the one event missed since 0
+    own = await open_ws(f"{server.ws_url}/ws/v1/tickets/{ticket['token']}?since=1")
+    snapshot = await own.recv()
+    assert snapshot["type"] == "snapshot" and snapshot["state"]["number"] == ticket["number"]
+
+
+async def _until_limited(attempt: Callable[[], Awaitable[int]], limit: int = STATUS_PER_MINUTE) -> None:
+    """Make requests until one is refused for the rate (at most two windows' worth, whatever the clock)."""
+    for _ in range(2 * limit + 2):
+        if await attempt() == 429:
+            return
+    pytest.fail("never rate-limited")
+
+
+def _retry_after(r: Any) -> int:
+    seconds = int(r.headers["retry-after"])
+    assert 1 <= seconds <= 60, seconds
+    return seconds
+
+
+async def test_every_429_says_when_to_try_again(server: Any, open_ws: Any) -> None:
+    """The visitor status API, the visitor page and the visitor socket share one limit per address."""
+    client = server.http()
+
+    async def status() -> int:
+        r = await client.get("/api/v1/tickets/by-token/guess")
+        if r.status_code == 429:
+            assert r.json()["code"] == "rate_limited" and r.json()["detail"]
+            _retry_after(r)
+        return r.status_code
+
+    await _until_limited(status)
+
+    async def visitor_page() -> int:
+        r = await client.get("/t/guess")
+        if r.status_code == 429:
+            assert r.headers["content-type"].startswith("text/html")
+            _retry_after(r)
+        return r.status_code
+
+    await _until_limited(visitor_page)
+
+    async def socket() -> int:
+        code, reason = await _closed_with(await open_ws(f"{server.ws_url}/ws/v1/tickets/guess"))
+        if code == 4429:
+            seconds = int(reason.removeprefix("rate_limited: try again in ").removesuffix(" seconds"))
+            assert 1 <= seconds <= 60, reason
+            return 429
+        return code
+
+    await _until_limited(socket)
