@@ -47,6 +47,7 @@ async def test_past_days_are_closed_by_the_server_and_numbering_restarts(server:
     old = await issue(http, "pickup")
     assert old["number"] == "P001"
     server.clock.advance(timedelta(days=1))  # Wednesday 10:00
+    http = await server.login("admin")  # yesterday's session has ended with the server's clock
     closed = await server.call(server.runtime.store.close_past_days())
     assert closed == [("city-hall", "2026-11-24", 1)]
     new = await issue(http, "pickup")
