@@ -4,6 +4,8 @@
 long-polls the server for the kiosk's print jobs and prints them with the same worker the server uses for
 network printers (status first, retries, fail-over to the site's printers when this one cannot print).
 It reconnects by itself when the server or the network goes away, and reports its printer's status.
+A server that holds as many waiting polls as it allows answers 429 with ``Retry-After``: the agent waits that
+long and asks again.
 """
 
 from __future__ import annotations
@@ -24,10 +26,28 @@ from printers.uri import parse_printer_uri
 log = logging.getLogger("madoguchi.agent")
 
 POLL_WAIT_S = 20.0
+BUSY_WAIT_MAX_S = 60.0
 
 
 class ServerUnreachable(Exception):
     """The server did not answer; the agent waits and tries again."""
+
+
+class ServerBusy(ServerUnreachable):
+    """The server asked to be asked again later (429)."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(f"the server asked to wait {retry_after_s:g} s")
+        self.retry_after_s = retry_after_s
+
+
+def _retry_after(r: httpx.Response) -> float:
+    """``Retry-After`` in seconds (1 to ``BUSY_WAIT_MAX_S``); 1 when it is missing or a date."""
+    try:
+        seconds = float(r.headers.get("retry-after", ""))
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 1.0), BUSY_WAIT_MAX_S)
 
 
 def _status_body(status: PrinterStatus) -> dict[str, Any]:
@@ -44,10 +64,11 @@ def _status_body(status: PrinterStatus) -> dict[str, Any]:
 class HttpJobQueue:
     """``printers.spooler.JobQueue`` over the server's agent API."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, told_to_wait: asyncio.Event | None = None) -> None:
         self.client = client
         self.status: PrinterStatus | None = None
         self.reported: str | None = None
+        self.told_to_wait = told_to_wait or asyncio.Event()
 
     async def _post(self, path: str, body: dict[str, Any], within_s: float = 15.0) -> dict[str, Any]:
         try:
@@ -56,6 +77,8 @@ class HttpJobQueue:
             raise ServerUnreachable(str(exc) or type(exc).__name__) from exc
         if r.status_code in (401, 403):
             raise PermissionError(f"the server refused this kiosk's token ({r.status_code}): pair it again")
+        if r.status_code == 429:
+            raise ServerBusy(_retry_after(r))
         if r.status_code >= 500:
             raise ServerUnreachable(f"{r.status_code} {r.text[:200]}")
         r.raise_for_status()
@@ -66,7 +89,13 @@ class HttpJobQueue:
         body: dict[str, Any] = {"wait": wait_s}
         if self.status is not None:
             body["status"] = _status_body(self.status)
-        reply = await self._post("/api/v1/agent/poll", body, within_s=wait_s + 15)
+        try:
+            reply = await self._post("/api/v1/agent/poll", body, within_s=wait_s + 15)
+        except ServerBusy as busy:
+            log.info("%s; polling again then", busy)
+            self.told_to_wait.set()
+            await asyncio.sleep(busy.retry_after_s)
+            return None
         job = reply.get("job")
         if not job:
             return None
@@ -106,6 +135,8 @@ class PrintAgent:
         self.policy = policy or RetryPolicy()
         self.connected = asyncio.Event()
         """Set while the server answers (tests and the CLI's log wait on it)."""
+        self.told_to_wait = asyncio.Event()
+        """Set once the server answered a poll with "ask again later" (429)."""
 
     async def run(self) -> None:
         """Serve jobs until cancelled; on a lost server, retry with capped backoff, forever."""
@@ -114,7 +145,7 @@ class PrintAgent:
         delay = 0.5
         try:
             async with httpx.AsyncClient(base_url=self.server, headers=headers) as client:
-                queue = HttpJobQueue(client)
+                queue = HttpJobQueue(client, self.told_to_wait)
                 worker = PrintWorker(
                     "agent", transport, queue, profile=self.spec.profile, layout=self.layout, policy=self.policy,
                     idle_poll_s=POLL_WAIT_S,

@@ -9,6 +9,10 @@ Jobs wait in a Redis list per printer. A worker moves a job to the printer's in-
 it and settles it there (printed, failed, or handed to the next printer), so a job survives a server
 restart: whoever drives the printer next puts in-flight jobs back at the head of the queue. Exactly one
 server process drives a printer, holding a lock it renews.
+
+A print agent long-polls for its jobs. Its waiting polls are bounded (``LongPolls``) and wait on a small
+connection pool of their own, so no kiosk, however many polls it sends, holds the connections that issuing,
+calling and the print workers need.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import contextlib
 import logging
 import secrets
 import time
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +51,11 @@ AGENT_TTL_S = 45
 AGENT_SWEEP_S = 10.0
 PREVIEW = "preview"
 FINAL = frozenset({"printed", "failed"})
+LONG_POLLS_PER_DEVICE = 2
+"""A print agent polls one at a time; the second covers a poll left waiting by an agent that restarted."""
+LONG_POLLS_PER_PROCESS = 32
+"""Waiting polls of all kiosks in one server process, and the size of their connection pool."""
+POLL_RETRY_AFTER_S = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +74,60 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+class PollRefused(Exception):
+    """A print agent's poll over a bound: answered at once (429) with how many seconds to wait."""
+
+    def __init__(self, detail: str, retry_after_s: int = POLL_RETRY_AFTER_S) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after_s = retry_after_s
+
+
+class LongPolls:
+    """How many print-agent polls wait for a job in this process: ``per_device`` per kiosk, ``total`` in all.
+
+    A waiting poll holds a store connection for up to 25 s. Unbounded, one kiosk token sending hundreds of
+    polls held every connection of the pool the print workers wait on, and printing stalled at every site.
+    Counting needs no lock: admission runs between two awaits on the one event loop.
+    """
+
+    def __init__(self, per_device: int = LONG_POLLS_PER_DEVICE, total: int = LONG_POLLS_PER_PROCESS) -> None:
+        self.per_device = per_device
+        self.total = total
+        self.waiting: Counter[str] = Counter()
+        self.count = 0
+
+    @contextlib.contextmanager
+    def admit(self, device: str) -> Iterator[bool]:
+        """Enter a poll of ``device``: True while it may wait; False when the process holds ``total`` waiting
+        polls (it looks once and answers at once). ``PollRefused`` when the kiosk already has ``per_device``
+        polls waiting: refused before any store work, its waiting polls receive its jobs."""
+        if self.waiting[device] >= self.per_device:
+            raise PollRefused(f"this kiosk already has {self.per_device} polls waiting for print jobs")
+        if self.count >= self.total:
+            yield False
+            return
+        self.waiting[device] += 1
+        self.count += 1
+        try:
+            yield True
+        finally:
+            self.count -= 1
+            self.waiting[device] -= 1
+            if not self.waiting[device]:
+                del self.waiting[device]
+
+
 class Printing:
-    def __init__(self, store: Store, blocking: Redis, config: Config, data_dir: Path, base_url: str) -> None:
+    def __init__(
+        self, store: Store, blocking: Redis, config: Config, data_dir: Path, base_url: str, *, longpoll: Redis
+    ) -> None:
+        """``blocking``: the print workers' waits for jobs; ``longpoll``: the print agents' (``LongPolls``)."""
         self.store = store
         self.redis = store.redis
         self.blocking = blocking
+        self.longpoll = longpoll
+        self.polls = LongPolls()
         self.config = config
         self.data_dir = data_dir
         self.base_url = base_url
@@ -186,6 +246,30 @@ class Printing:
 
     def queue_for(self, site: str) -> SiteQueue:
         return SiteQueue(self, site)
+
+    # ---- print agents ------------------------------------------------------------------------
+
+    async def agent_alive(self, site: str, device: str, name: str) -> None:
+        """The kiosk's agent asked within ``AGENT_TTL_S``: its kiosk's tickets go to its printer first."""
+        await self.redis.set(SiteKeys(site).agent(device), name, ex=AGENT_TTL_S)
+
+    async def agent_poll(
+        self, site: str, device: str, name: str, wait_s: float, status: PrinterStatus | None
+    ) -> PrintJob | None:
+        """A print agent's poll: the job its printer has not settled, else the next one, waiting up to ``wait_s``.
+
+        Past the process's bound the poll only looks: the job when one is there, else ``PollRefused``.
+        """
+        printer = agent_printer(device)
+        queue = SiteQueue(self, site, blocking=self.longpoll)
+        with self.polls.admit(device) as may_wait:
+            await self.agent_alive(site, device, name)
+            if status is not None:
+                await queue.report(printer, status)
+            job = await queue.unsettled(printer) or await queue.take(printer, wait_s if may_wait else 0)
+        if job is None and not may_wait and wait_s > 0:
+            raise PollRefused(f"the server holds {self.polls.total} waiting polls; ask again in a moment")
+        return job
 
     async def publish(self, site: str, printer: str, status: PrinterStatus | None, job: dict[str, Any] | None) -> None:
         entry = self.entry(site, printer)
@@ -339,17 +423,19 @@ class Printing:
 class SiteQueue:
     """``printers.spooler.JobQueue`` on Redis for the printers of one site."""
 
-    def __init__(self, printing: Printing, site: str) -> None:
+    def __init__(self, printing: Printing, site: str, *, blocking: Redis | None = None) -> None:
+        """``blocking``: the client whose pool a waiting ``take`` holds a connection of (the workers' by default)."""
         self.p = printing
         self.site = site
         self.keys = SiteKeys(site)
+        self.blocking = blocking or printing.blocking
 
     async def take(self, printer: str, wait_s: float) -> PrintJob | None:
         queue, inflight = self.keys.print_queue(printer), self.keys.print_inflight(printer)
         if wait_s <= 0:  # BLMOVE would wait forever
             job_id = await self.p.redis.lmove(queue, inflight, "LEFT", "RIGHT")
         else:
-            job_id = await self.p.blocking.blmove(queue, inflight, wait_s, "LEFT", "RIGHT")  # type: ignore[arg-type]
+            job_id = await self.blocking.blmove(queue, inflight, wait_s, "LEFT", "RIGHT")  # type: ignore[arg-type]
         if job_id is None:
             return None
         return await self.load(_text(job_id), printer)

@@ -24,7 +24,7 @@ from server.auth.passwords import Hasher
 from server.clock import Clock
 from server.config import Config
 from server.fanout import Hub
-from server.printing import Printing
+from server.printing import LONG_POLLS_PER_PROCESS, Printing
 from server.projection import project_event, project_ticket, state, wait_for, wait_inputs
 from server.queue.store import Store
 from server.settings import Settings
@@ -58,24 +58,27 @@ class _UnixConnection(_ClosedTransportIsConnectionError, UnixDomainSocketConnect
     pass
 
 
-def redis_client(url: str, *, blocking: bool = False) -> Redis:
+def redis_client(
+    url: str, *, blocking: bool = False, max_connections: int = POOL_SIZE, name: str | None = None
+) -> Redis:
     """A client that fails fast when Redis is down, so requests answer 503 instead of hanging.
 
     A connection found dead (the store restarted) is retried once. Issuance always runs under an
     idempotency key, so a retry after a lost reply returns the same ticket; any other state change
     re-run after a lost reply is refused by the transition table rather than applied twice.
-    ``blocking`` clients (XREAD BLOCK) get no socket timeout.
+    ``blocking`` clients (XREAD BLOCK, BLMOVE) get no socket timeout. Each client has a pool of its own:
+    whoever waits on one client's connections never takes another's.
     """
     pool = BlockingConnectionPool.from_url(
         url,
-        max_connections=POOL_SIZE,
+        max_connections=max_connections,
         timeout=POOL_WAIT_S,
         decode_responses=True,
         socket_connect_timeout=2.0,
         socket_timeout=None if blocking else 5.0,
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 1),
         health_check_interval=0 if blocking else 1,
-        client_name="madoguchi-fanout" if blocking else "madoguchi",
+        client_name=name or ("madoguchi-fanout" if blocking else "madoguchi"),
         connection_class=_UnixConnection if url.startswith("unix:") else _Connection,
     )
     return Redis(connection_pool=pool)
@@ -94,6 +97,7 @@ class Runtime:
     limiter: RateLimiter = field(init=False)
     audit: AuditLog = field(init=False)
     blocking: Redis = field(init=False)
+    longpoll: Redis = field(init=False)
     printing: Printing = field(init=False)
     hub: Hub = field(init=False)
     tz: ZoneInfo = field(init=False)
@@ -104,8 +108,15 @@ class Runtime:
         self.accounts = Accounts(self.redis, self.hasher, now=self.clock.timestamp)
         self.limiter = RateLimiter(self.redis)
         self.audit = AuditLog(self.redis, [site.id for site in self.config.sites])
-        self.blocking = redis_client(self.redis_url, blocking=True)
-        self.printing = Printing(self.store, self.blocking, self.config, self.settings.data_dir, self.settings.base_url)
+        self.blocking = redis_client(self.redis_url, blocking=True, name="madoguchi-printers")
+        # print agents' long polls wait on a pool of their own, as many connections as polls may wait
+        self.longpoll = redis_client(
+            self.redis_url, blocking=True, max_connections=LONG_POLLS_PER_PROCESS, name="madoguchi-agents"
+        )
+        self.printing = Printing(
+            self.store, self.blocking, self.config, self.settings.data_dir, self.settings.base_url,
+            longpoll=self.longpoll,
+        )  # fmt: skip
         self.hub = Hub(lambda: redis_client(self.redis_url, blocking=True), self.config)
         self.tz = ZoneInfo(self.config.timezone)
 
@@ -118,6 +129,7 @@ class Runtime:
         await self.printing.stop()
         await self.hub.stop()
         await self.blocking.aclose()
+        await self.longpoll.aclose()
         await self.redis.aclose()
 
     async def state(self, site_id: str, *, staff: bool = False) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Printers: their status for staff, reprints, and the print agent of a kiosk PC (long-poll for jobs)."""
+"""Printers: their status for staff, reprints, and the print agent of a kiosk PC (long-poll for jobs).
+
+A poll over its bounds (``server.printing.LongPolls``) answers at once: 429 ``rate_limited`` with
+``Retry-After``, which the print agent waits out before it asks again.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
+from litestar.exceptions import TooManyRequestsException
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from printers.spooler import PrintJob
@@ -15,10 +20,9 @@ from server.api.schemas import AgentPoll, AgentResult, AgentStatus
 from server.auth.accounts import Forbidden
 from server.auth.guards import ALL_ROLES, DESK_ROLES, allow
 from server.auth.principals import Device, DeviceKind, Staff
-from server.printing import AGENT_TTL_S, agent_printer
+from server.printing import PollRefused, agent_printer
 from server.projection import wait_inputs
 from server.queue import errors
-from server.queue.keys import SiteKeys
 
 staff_of_site = allow(*ALL_ROLES, site="query")
 desk_staff = allow(*DESK_ROLES, site="ticket")
@@ -64,12 +68,11 @@ def _status(body: AgentStatus) -> PrinterStatus:
 async def agent_poll(request: Request[Any, Any, Any], data: JSONBody[AgentPoll]) -> dict[str, Any]:
     rt = runtime(request)
     device = _device(request)
-    printer = agent_printer(device.id)
-    await rt.redis.set(SiteKeys(device.site).agent(device.id), device.name, ex=AGENT_TTL_S)
-    queue = rt.printing.queue_for(device.site)
-    if data.status is not None:
-        await queue.report(printer, _status(data.status))
-    job = await queue.unsettled(printer) or await queue.take(printer, data.wait)
+    status = None if data.status is None else _status(data.status)
+    try:
+        job = await rt.printing.agent_poll(device.site, device.id, device.name, data.wait, status)
+    except PollRefused as exc:
+        raise TooManyRequestsException(exc.detail, headers={"Retry-After": str(exc.retry_after_s)}) from None
     if job is None:
         return {"job": None}
     return {"job": {"id": job.id, "created_at": job.created_at, "ticket": msgspec.to_builtins(job.ticket)}}
@@ -79,7 +82,7 @@ async def agent_poll(request: Request[Any, Any, Any], data: JSONBody[AgentPoll])
 async def agent_status(request: Request[Any, Any, Any], data: JSONBody[AgentStatus]) -> dict[str, Any]:
     rt = runtime(request)
     device = _device(request)
-    await rt.redis.set(SiteKeys(device.site).agent(device.id), device.name, ex=AGENT_TTL_S)
+    await rt.printing.agent_alive(device.site, device.id, device.name)
     status = _status(data)
     await rt.printing.queue_for(device.site).report(agent_printer(device.id), status)
     return {"state": status.state}

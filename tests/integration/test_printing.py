@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 
@@ -25,10 +26,10 @@ from server.queue.keys import SiteKeys
 FAST = "&timeout=0.5"
 
 
-def with_printers(config: Config, *uris: str, failover_after: int = 2) -> Config:
-    """The shipped config with City Hall's printers replaced, and quick retries."""
+def with_printers(config: Config, *uris: str, failover_after: int = 2, site: str = "city-hall") -> Config:
+    """The shipped config with the printers of ``site`` (City Hall) replaced, and quick retries."""
     printers = tuple(Printer(id=f"p{i + 1}", name=f"プリンター{i + 1}", uri=uri) for i, uri in enumerate(uris))
-    sites = tuple(msgspec.structs.replace(s, printers=printers) if s.id == "city-hall" else s for s in config.sites)
+    sites = tuple(msgspec.structs.replace(s, printers=printers) if s.id == site else s for s in config.sites)
     printing = msgspec.structs.replace(config.printing, retry_max_s=0.2, failover_after=failover_after)
     return msgspec.structs.replace(config, sites=sites, printing=printing)
 
@@ -55,8 +56,8 @@ async def running_agent(server: Any, token: str, printer_uri: str) -> AsyncItera
             await task
 
 
-async def _kiosk_issue(kiosk: Any, service: str = "pickup", **body: Any) -> dict[str, Any]:
-    r = await kiosk.post("/api/v1/sites/city-hall/tickets", json={"service": service, **body})
+async def _kiosk_issue(kiosk: Any, service: str = "pickup", site: str = "city-hall", **body: Any) -> dict[str, Any]:
+    r = await kiosk.post(f"/api/v1/sites/{site}/tickets", json={"service": service, **body})
     assert r.status_code == 201, r.text
     data: dict[str, Any] = r.json()
     return data
@@ -266,3 +267,133 @@ async def test_without_printers_tickets_are_written_as_png_previews(
     await board.until(lambda m: _printed(m, ticket["number"]))
     pngs = list((tmp_path / "var" / "tickets" / "city-hall").glob("*.png"))
     assert len(pngs) == 1 and pngs[0].read_bytes().startswith(b"\x89PNG")
+
+
+# ---- long polls of print agents ---------------------------------------------------------------------------
+
+
+async def _first_answers(
+    polls: list[asyncio.Task[httpx.Response]], n: int, within: float = 15.0
+) -> list[httpx.Response]:
+    """The first ``n`` answers among ``polls``, in the order they came."""
+    answers: list[httpx.Response] = []
+
+    async def collect() -> None:
+        for next_answer in asyncio.as_completed(polls):
+            answers.append(await next_answer)
+            if len(answers) == n:
+                return
+
+    await asyncio.wait_for(collect(), within)
+    return answers
+
+
+def _told_to_come_back(r: httpx.Response) -> bool:
+    return r.status_code == 429 and r.json()["code"] == "rate_limited" and int(r.headers["retry-after"]) >= 1
+
+
+async def test_a_flood_of_long_polls_from_one_kiosk_token_does_not_stall_printing(
+    create_server: Any, config: Config, fakes: list[FakePrinter], open_ws: Any
+) -> None:
+    # confirm=0: the fake printer answers from this test's event loop, busy with 300 requests, and a
+    # confirmation later than the read timeout would count as lost and print the ticket twice
+    tsuyazaki = with_printers(config, fakes[0].uri + "?confirm=0", site="tsuyazaki")
+    server = create_server(config=tsuyazaki, print_workers=True)
+    board = await open_ws(f"{server.ws_url}/ws/v1/sites/tsuyazaki")
+    await board.recv()
+    token = await server.device_token("kiosk", "city-hall")
+    flood = httpx.AsyncClient(
+        base_url=server.base_url, headers={"authorization": f"Bearer {token}"}, timeout=60,
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
+    )  # fmt: skip
+    server.clients.append(flood)
+    polls = [asyncio.create_task(flood.post("/api/v1/agent/poll", json={"wait": 25})) for _ in range(300)]
+    try:
+        # meanwhile visitors at Tsuyazaki take tickets: each is issued and printed in turn
+        kiosk = await server.device("kiosk", "tsuyazaki")
+        for printed in (1, 2):
+            ticket = await _kiosk_issue(kiosk, "application", site="tsuyazaki")
+            await board.until(lambda m, number=ticket["number"]: _printed(m, number))
+            assert len(await fakes[0].wait_for_jobs(printed)) == printed
+        # all polls but two were answered at once, each told when to come back
+        refused = await _first_answers(polls, 298)
+        assert all(_told_to_come_back(r) for r in refused), {r.status_code for r in refused}
+        waiting = [p for p in polls if not p.done()]
+        assert len(waiting) == 2
+        # the two that wait are served: the kiosk's next ticket goes to one of them
+        mine = await _kiosk_issue(flood)
+        assert mine["print_job"]["printer"].startswith("agent-")
+        served = (await _first_answers(waiting, 1))[0]
+        assert served.status_code == 200 and served.json()["job"]["ticket"]["number"] == mine["number"]
+    finally:
+        for p in polls:
+            p.cancel()
+        await asyncio.gather(*polls, return_exceptions=True)
+
+
+def _agent_status(m: dict[str, Any], state: str) -> bool:
+    return (
+        m.get("type") == "printer.changed"
+        and m["printer"]["id"].startswith("agent-")
+        and m["printer"]["state"] == state
+    )
+
+
+async def _city_hall_board(server: Any, open_ws: Any) -> Any:
+    board = await open_ws(f"{server.ws_url}/ws/v1/sites/city-hall")
+    await board.recv()
+    return board
+
+
+@contextlib.asynccontextmanager
+async def only_waiting_poll_held(server: Any, board: Any) -> AsyncIterator[asyncio.Task[httpx.Response]]:
+    """With one waiting poll allowed per process, another kiosk's agent holds it (seen by its status on the
+    board) until the block ends."""
+    server.runtime.printing.polls.total = 1
+    holder = await server.device("kiosk")
+    body = {"wait": 25, "status": {"online": True, "cover_open": False, "paper_out": False, "paper_near_end": True}}
+    waiting = asyncio.create_task(holder.post("/api/v1/agent/poll", json=body))
+    try:
+        await board.until(lambda m: _agent_status(m, "paper_near_end"))
+        yield waiting
+    finally:
+        waiting.cancel()
+        await asyncio.gather(waiting, return_exceptions=True)
+
+
+async def test_a_poll_beyond_the_waiting_polls_a_process_holds_answers_at_once(
+    create_server: Any, open_ws: Any
+) -> None:
+    server = create_server()
+    board = await _city_hall_board(server, open_ws)
+    async with only_waiting_poll_held(server, board) as waiting:
+        kiosk = await server.device("kiosk")
+        assert (await kiosk.post("/api/v1/agent/poll", json={"wait": 0})).json() == {"job": None}  # agent alive
+        ticket = await _kiosk_issue(kiosk)
+        assert ticket["print_job"]["printer"].startswith("agent-")
+        # no room to wait, but the job is there: it is handed over at once
+        r = await asyncio.wait_for(kiosk.post("/api/v1/agent/poll", json={"wait": 25}), 10)
+        assert r.status_code == 200 and r.json()["job"]["ticket"]["number"] == ticket["number"]
+        done = await kiosk.post(f"/api/v1/agent/jobs/{r.json()['job']['id']}", json={"state": "printed"})
+        assert done.status_code == 200
+        # nothing to hand over: told at once when to come back, instead of waiting
+        r = await asyncio.wait_for(kiosk.post("/api/v1/agent/poll", json={"wait": 25}), 10)
+        assert _told_to_come_back(r), r.text
+        assert not waiting.done()  # the poll holding the place still waits for its own kiosk's jobs
+
+
+async def test_a_print_agent_told_to_come_back_waits_and_then_prints(
+    create_server: Any, config: Config, fakes: list[FakePrinter], open_ws: Any
+) -> None:
+    server = create_server(config=with_printers(config, fakes[1].uri), print_workers=True)
+    board = await _city_hall_board(server, open_ws)
+    token = await server.device_token("kiosk")
+    async with only_waiting_poll_held(server, board), running_agent(server, token, fakes[0].uri) as agent:
+        await asyncio.wait_for(agent.told_to_wait.wait(), 10)
+        kiosk = server.http()
+        kiosk.headers["authorization"] = f"Bearer {token}"
+        ticket = await _kiosk_issue(kiosk)
+        assert ticket["print_job"]["printer"].startswith("agent-")
+        done = await board.until(lambda m: _printed(m, ticket["number"]))
+        assert done["job"]["printer"].startswith("agent-")
+        assert len(await fakes[0].wait_for_jobs(1)) == 1 and fakes[1].printed == []
