@@ -38,6 +38,7 @@ from litestar.params import FromPath, FromQuery
 from redis.exceptions import RedisError
 
 from server.auth.accounts import Forbidden, RateLimited, Unauthorized
+from server.auth.client import client_address
 from server.auth.guards import ALL_ROLES, check
 from server.auth.limits import STATUS_PER_MINUTE
 from server.auth.principals import Device, DeviceKind, Staff
@@ -305,9 +306,9 @@ async def ticket_socket(
     rt: Runtime = socket.app.state.runtime
     if not await _admitted(socket, rt, since):
         return
-    client = socket.scope.get("client")
+    address = client_address(socket.scope, rt.settings.trusted_proxies)
     try:
-        await rt.limiter.hit("status", f"addr:{client[0] if client else 'unknown'}", STATUS_PER_MINUTE, 60)
+        await rt.limiter.hit("status", f"addr:{address}", STATUS_PER_MINUTE, 60)
         ticket, _ = await rt.store.ticket_by_token(token)
     except RateLimited as exc:
         await _reject(socket, CLOSE_RATE_LIMITED, f"rate_limited: try again in {max(1, exc.retry_after)} seconds")
