@@ -1,0 +1,137 @@
+"""The archived business day: what day close keeps of every ticket and reservation of a date (DESIGN §10).
+
+Day close writes each ticket of the date as it stood at the close (``lua/day_close.lua``: the ticket hash
+without its visitor token) and each reservation of the date without name or phone, once, never rewritten.
+Reports, the staff history view and the export read them through the typed records below, and today's live
+tickets through the same ``ticket_record`` so a report of today and of an archived day count alike.
+
+Pure: no redis, no litestar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+
+class Transfer(msgspec.Struct, frozen=True, kw_only=True):
+    """One move of a ticket to another service (``ticket.transferred``)."""
+
+    from_service: str = msgspec.field(name="from")
+    to: str
+    at: str
+    """ISO time (Asia/Tokyo)."""
+    operator: str = ""
+    counter: str = ""
+    note: str = ""
+
+
+class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A ticket of a business date with every field the reports need. Times are epoch milliseconds.
+
+    ``service`` is the service the ticket ended in (after transfers); ``first_called_at_ms`` the first call,
+    where waits end (a recall or a second call after "back to queue" does not lengthen the wait); for a
+    reservation the ticket is issued at check-in, so ``issued_at_ms`` is the check-in time."""
+
+    id: str
+    number: str
+    service: str
+    channel: str
+    priority: bool
+    status: str
+    business_date: str
+    issued_at_ms: int
+    first_called_at_ms: int | None
+    called_at_ms: int | None
+    serving_at_ms: int | None
+    finished_at_ms: int | None
+    counter: str
+    counter_label: str
+    operator: str
+    outcome: str
+    note: str
+    recall_count: int
+    transfers: tuple[Transfer, ...]
+    reservation: str
+    lang: str
+
+
+class ReservationRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A reservation of a business date as it stood at the close: no name, no phone number."""
+
+    code: str
+    service: str
+    date: str
+    start: str
+    end: str
+    status: str
+    ticket_number: str = ""
+    checked_in_at: str = ""
+
+
+class DayArchive(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything of one site's business date: archived (``archived_at`` set) or, before the close, live."""
+
+    site: str
+    business_date: str
+    archived_at: str | None
+    """ISO time of the close that archived the date; None while the date is not archived."""
+    tickets: tuple[TicketRecord, ...]
+    """In issue order."""
+    reservations: tuple[ReservationRecord, ...]
+
+
+def _ms(value: Any) -> int | None:
+    if value in (None, "", "0", 0):
+        return None
+    return int(float(value))
+
+
+_transfers = msgspec.json.Decoder(tuple[Transfer, ...])
+
+
+def ticket_record(t: Mapping[str, Any]) -> TicketRecord:
+    """A stored ticket (the hash the scripts write, live or archived) as a typed record."""
+    raw_transfers = t.get("transfers") or "[]"
+    # Lua's cjson writes an empty list as {}
+    transfers = () if raw_transfers in ("{}", "[]") else _transfers.decode(raw_transfers)
+    called = _ms(t.get("called_at"))
+    return TicketRecord(
+        id=str(t.get("id", "")),
+        number=str(t.get("number", "")),
+        service=str(t.get("service", "")),
+        channel=str(t.get("channel", "")),
+        priority=str(t.get("priority", "0")) in ("1", "true", "True"),
+        status=str(t.get("status", "")),
+        business_date=str(t.get("business_date", "")),
+        issued_at_ms=_ms(t.get("issued_at")) or 0,
+        first_called_at_ms=_ms(t.get("first_called_at")) or called,
+        called_at_ms=called,
+        serving_at_ms=_ms(t.get("serving_at")),
+        finished_at_ms=_ms(t.get("finished_at")),
+        counter=str(t.get("counter") or ""),
+        counter_label=str(t.get("counter_label") or ""),
+        operator=str(t.get("operator") or ""),
+        outcome=str(t.get("outcome") or ""),
+        note=str(t.get("note") or ""),
+        recall_count=int(t.get("recall_count") or 0),
+        transfers=transfers,
+        reservation=str(t.get("reservation") or ""),
+        lang=str(t.get("lang") or "ja"),
+    )
+
+
+def reservation_record(r: Mapping[str, Any]) -> ReservationRecord:
+    """A stored reservation (hash or archived JSON) without its personal data."""
+    return ReservationRecord(
+        code=str(r.get("code", "")),
+        service=str(r.get("service", "")),
+        date=str(r.get("date", "")),
+        start=str(r.get("start", "")),
+        end=str(r.get("end", "")),
+        status=str(r.get("status", "")),
+        ticket_number=str(r.get("ticket_number") or ""),
+        checked_in_at=str(r.get("checked_in_at") or ""),
+    )
