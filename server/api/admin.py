@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from server.api.common import audit, caller, runtime
 from server.api.schemas import NewDevice, NewPassword, NewStaff
 from server.auth.accounts import Forbidden
-from server.auth.audit import to_csv
+from server.auth.audit import csv_response
 from server.auth.guards import ADMINS, MANAGERS, allow
 from server.auth.principals import DeviceKind, Role, Staff
 
@@ -156,11 +156,7 @@ async def audit_log(
     day_text = (day or rt.store.business_date()).isoformat()
     entries = await rt.audit.entries(day_text, sites=sites)
     if format == "csv":
-        return Response(
-            to_csv(entries),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="audit-{day_text}.csv"'},
-        )
+        return csv_response(entries, day_text)
     return Response(entries, media_type=MediaType.JSON)
 
 

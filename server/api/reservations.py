@@ -23,6 +23,7 @@ from server.reservations import csvio
 from server.reservations.errors import Invalid, ReservationError
 from server.reservations.slip import slip_data, slip_png
 from server.reservations.store import ReservationStore
+from server.tabular import csv_download
 
 RESERVATION_ROLES = (Role.ADMIN, Role.MANAGER, Role.GUIDE, Role.PHONE)
 CSV_MAX_BYTES = 2 * 1024 * 1024
@@ -129,12 +130,7 @@ async def export(
     resv = store_of(request)
     day = day or resv.today()
     rows = await resv.export(site, day)
-    charset = "shift_jis" if encoding == "shift_jis" else "utf-8"
-    return Response(
-        csvio.encode(csvio.format_rows(rows), encoding),
-        media_type=f"text/csv; charset={charset}",
-        headers={"content-disposition": f'attachment; filename="reservations-{site}-{day.isoformat()}.csv"'},
-    )
+    return csv_download(csvio.format_rows(rows), f"reservations-{site}-{day.isoformat()}.csv", encoding)
 
 
 @_post("/reservations/import", guards=[bookers_of_query], status_code=200, summary="Import reservations (CSV)")

@@ -1,18 +1,19 @@
 """The audit log: every staff action (who, what, which ticket or counter, when, from where).
 
 Append-only: entries are pushed onto one Redis list per date (Asia/Tokyo) and nothing in the code removes
-or rewrites them. Managers and admins read a date as JSON or as CSV (UTF-8 with BOM, for Excel in Japan).
+or rewrites them. Managers and admins read a date as JSON or as CSV (UTF-8 with BOM, for Excel in Japan;
+written by ``server.tabular``, so a login typed as a formula is shown as text).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import msgspec
+from litestar import Response
 from redis.asyncio import Redis
 
+from server import tabular
 from server.queue.keys import SiteKeys, audit_key
 
 FIELDS = ("at", "login", "role", "action", "site", "counter", "ticket", "number", "detail", "address")
@@ -41,10 +42,10 @@ class AuditLog:
 
 
 def to_csv(entries: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(FIELDS)
-    for e in entries:
-        writer.writerow(["" if e.get(f) is None else str(e.get(f)) for f in FIELDS])
-    return out.getvalue()
+    """The entries as CSV text, one column per field of ``FIELDS``."""
+    return tabular.csv_text(FIELDS, ([e.get(f) for f in FIELDS] for e in entries))
+
+
+def csv_response(entries: list[dict[str, Any]], day: str) -> Response[bytes]:
+    """The entries of ``day`` as the download ``audit-<day>.csv``."""
+    return tabular.csv_download(to_csv(entries), f"audit-{day}.csv")

@@ -3,7 +3,8 @@
 Columns, in this order: code, date, start, end, service, name, phone, status. The header row is written in
 Japanese (``HEADER_JA``); on import either the Japanese or the machine names (``COLUMNS``) are accepted.
 Files are UTF-8 with a BOM (what Excel in Japan opens), or Shift_JIS/cp932 (``encoding=shift_jis``); an
-import detects which: a BOM or valid UTF-8 is UTF-8, anything else is read as cp932.
+import detects which: a BOM or valid UTF-8 is UTF-8, anything else is read as cp932. Exports are written by
+``server.tabular`` like every other CSV: a cell that would begin like a formula is shown as text.
 
 Parsing checks the form of every cell and collects every problem as ``{row, column, message}`` (rows
 counted as a spreadsheet shows them: the header is row 1). Whether a slot exists and has room is the
@@ -19,7 +20,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from server import tabular
 from server.reservations import codes, rules
+from server.tabular import encode as encode  # the bytes of ``format_rows``, the inverse of ``decode``
 
 COLUMNS = ("code", "date", "start", "end", "service", "name", "phone", "status")
 HEADER_JA = ("予約番号", "予約日", "開始時刻", "終了時刻", "業務", "氏名（カナ）", "電話番号", "状態")
@@ -57,29 +60,18 @@ class Problem:
 
 def decode(data: bytes) -> str:
     """The text of an uploaded file: UTF-8 (with or without BOM) when it is that, else Shift_JIS (cp932)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+    if data.startswith(tabular.BOM):
+        return data[len(tabular.BOM) :].decode("utf-8")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("cp932")
 
 
-def encode(text: str, encoding: str) -> bytes:
-    """``utf-8`` with a BOM, or ``shift_jis`` (cp932, as Windows writes it)."""
-    if encoding == "shift_jis":
-        return text.encode("cp932", errors="replace")
-    return b"\xef\xbb\xbf" + text.encode("utf-8")
-
-
 def format_rows(reservations: Iterable[Mapping[str, object]]) -> str:
-    """CSV text: the Japanese header, then one line per reservation (CRLF line ends, as Excel writes)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER_JA)
-    for r in reservations:
-        writer.writerow(["" if r.get(c) is None else str(r.get(c)) for c in COLUMNS])
-    return out.getvalue()
+    """CSV text: the Japanese header, then one line per reservation (CRLF line ends, as Excel writes); turn it
+    into bytes with ``encode``."""
+    return tabular.csv_text(HEADER_JA, ([r.get(c) for c in COLUMNS] for r in reservations))
 
 
 def parse(text: str, service_ids: Mapping[str, str]) -> tuple[list[Row], list[Problem]]:

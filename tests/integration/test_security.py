@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+from csv import DictReader
 from typing import Any
 
 import pytest
@@ -254,3 +256,19 @@ async def test_a_pairing_link_opened_in_a_browser_lands_on_its_page_once(server:
     assert "このペアリングリンクは使えません" in again.text and "This pairing link cannot be used" in again.text
     scripted = await server.http().get(path)
     assert scripted.status_code == 404 and scripted.json()["code"] == "not_found"
+
+
+async def test_a_login_typed_as_a_spreadsheet_formula_is_text_in_the_audit_csv(server: Any) -> None:
+    formula = '=HYPERLINK("http://x","y")'
+    r = await server.http().post("/api/v1/auth/login", json={"login": formula, "password": "whatever-123"})
+    assert r.status_code == 401
+    admin = await server.login("admin")
+    download = await admin.get("/api/v1/audit", params={"format": "csv"})
+    assert download.status_code == 200
+    assert download.headers["content-type"] == "text/csv; charset=utf-8"  # one character set, not two
+    assert download.content.startswith(b"\xef\xbb\xbf") and b"\r\n" in download.content
+    rows = list(DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
+    failed = [row for row in rows if row["action"] == "auth.login_failed"]
+    assert [row["login"] for row in failed] == ["'" + formula.lower()]  # shown as text, never run
+    signed_in = [row for row in rows if row["action"] == "auth.login"]
+    assert signed_in and all(row["login"].startswith("admin-") for row in signed_in)  # plain cells untouched
