@@ -165,6 +165,7 @@ async def test_check_in_refusals_each_have_their_code(create_server: Callable[..
     assert (r.status_code, r.json()["code"]) == (409, "reservation_not_today")
 
     server.clock.set(at("2026-11-24T09:45"))
+    admin = await server.login("admin")  # days later: the Friday session ended with the server clock
     r = await check_in(server, code)
     assert (r.status_code, r.json()["code"]) == (409, "checkin_too_early")
     assert "10:00" in r.json()["detail"] and r.json()["opens_at"] == "10:00"
@@ -401,9 +402,11 @@ async def test_purge_removes_name_and_phone_keeps_counts_and_is_audited(
     resv = await booked(admin, "2026-11-24", "10:00")
     await booked(admin, "2026-11-24", "10:30", name="ニバン メ")
     server.clock.set(at("2026-12-24T23:59"))  # 30 days after the date: still kept
+    admin = await server.login("admin")  # a month later: a new session
     await server.call(jobs(server).purge_due())
     assert (await admin.get(f"/api/v1/reservations/{resv['code']}")).json()["name"] == NAME
     server.clock.set(at("2026-12-25T00:01"))
+    admin = await server.login("admin")
     await server.call(jobs(server).purge_due())
     after = (await admin.get(f"/api/v1/reservations/{resv['code']}")).json()
     assert (after["name"], after["phone"], after["purged"]) == ("", "", True)
