@@ -1,0 +1,511 @@
+"""From the records of business days to the report: pure (no I/O), one pass over the tickets.
+
+What is counted (docs/REPORTS.md explains it for the people who read the reports):
+
+- ``issued``: every ticket of the period, under the service it ended in. ``served``: reached ``done``, with
+  any outcome. A transferred ticket is one ticket: counted once, under the service that finished it
+  (``transferred_in`` there, ``transferred_out`` under the service it was issued for).
+- A closed day's tickets all ended: issued = served + no_show + cancelled + unserved. Today's tickets still
+  waiting, called or being served are ``open``.
+- Wait: from ``issued_at`` (a reservation's ticket is issued at check-in) to the first call; a recall or a
+  second call after "back to the queue" does not lengthen it. Tickets never called have no wait.
+- Service time: from the start of service (``serving_at``) to its end (``finished_at``) of tickets that were
+  served; for a transferred ticket, the service that finished it.
+- Hours are local hours of the business date: ``issued`` and waits by the hour of issue, ``called`` by the
+  hour of the first call, ``served`` by the hour of the finish, service times by the hour service started.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from server.calendar import resolve_opening
+from server.config import Config, Counter
+from server.queue.archive import DayArchive, TicketRecord
+from server.reports import model
+from server.reports.periods import Period
+from server.reports.stats import summary
+from server.reports.wareki import wareki_month
+
+LONGEST_WAITS = 10
+"""How many of the longest waits a report lists."""
+WEEKDAYS_JA = "月火水木金土日"
+MS_PER_MIN = 60_000
+MS_PER_HOUR = 3_600_000
+BUCKET_OF_STATUS = {"done": "served", "no_show": "no_show", "cancelled": "cancelled", "unserved": "unserved"}
+"""Where a ticket's final status is counted; waiting, called and serving count as ``open``."""
+ALL_SITES = "all"
+
+
+class Incident(Protocol):
+    """What a report shows of an incident report (``server.office.models.IncidentRecord`` is one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def site(self) -> str: ...
+    @property
+    def occurred_at(self) -> dt.datetime: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DayData:
+    """One site's business date: its tickets and reservations, and its tallies ({kind: {topic: n}})."""
+
+    archive: DayArchive
+    tallies: Mapping[str, Mapping[str, int]]
+
+
+class _Group:
+    """Counts and the measured minutes of one row while the tickets stream by."""
+
+    __slots__ = ("buckets", "called", "issued", "outcomes", "served_at", "services", "waits", "xfer_in", "xfer_out")
+
+    def __init__(self) -> None:
+        self.issued = 0
+        self.called = 0
+        self.served_at = 0
+        self.xfer_in = 0
+        self.xfer_out = 0
+        self.buckets: dict[str, int] = {}
+        self.outcomes: dict[str, int] = {}
+        self.waits: array[float] = array("d")
+        self.services: array[float] = array("d")
+
+    def count(self, bucket: str, outcome: str | None = None) -> None:
+        self.issued += 1
+        self.buckets[bucket] = self.buckets.get(bucket, 0) + 1
+        if outcome is not None:
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+    def timing(self, *, waits: bool = True) -> dict[str, Any]:
+        w = summary(self.waits) if waits else (None, None, None, None)
+        s = summary(self.services)
+        return {
+            "wait_avg_min": w[0],
+            "wait_median_min": w[1],
+            "wait_p90_min": w[2],
+            "wait_max_min": w[3],
+            "service_avg_min": s[0],
+            "service_median_min": s[1],
+            "service_p90_min": s[2],
+            "service_max_min": s[3],
+        }
+
+    def counts(self) -> dict[str, Any]:
+        b = self.buckets
+        return {
+            "issued": self.issued,
+            "served": b.get("served", 0),
+            "no_show": b.get("no_show", 0),
+            "cancelled": b.get("cancelled", 0),
+            "unserved": b.get("unserved", 0),
+            "open": b.get("open", 0),
+            **self.timing(),
+        }
+
+    def outcome_counts(self) -> model.Outcomes:
+        known = {k: self.outcomes.get(k, 0) for k in model.OUTCOMES}
+        known["other"] += sum(n for k, n in self.outcomes.items() if k not in model.OUTCOMES)
+        return model.Outcomes(**known)
+
+
+class _Groups(dict[str, _Group]):
+    def __missing__(self, key: str) -> _Group:
+        group = self[key] = _Group()
+        return group
+
+
+def _minutes(start: int | None, end: int | None) -> float | None:
+    if not start or not end or end < start:
+        return None
+    return (end - start) / MS_PER_MIN
+
+
+def _hhmm(ms: int | None, midnight_ms: int) -> str:
+    if not ms:
+        return ""
+    minutes = (ms - midnight_ms) // MS_PER_MIN
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class _Builder:
+    """Accumulates the rows of one report; ``add_day`` once per site and date, then ``report``."""
+
+    def __init__(self, period: Period, sites: Sequence[str], config: Config, today: dt.date) -> None:
+        self.period = period
+        self.sites = list(sites)
+        self.config = config
+        self.tz = ZoneInfo(config.timezone)
+        self.until = min(period.last, today)
+        self.totals = _Group()
+        self.priority = self.recalls = self.transferred = 0
+        self.channels = dict.fromkeys(model.CHANNELS, 0)
+        self.by_service = _Groups()
+        self.by_hour: dict[int, _Group] = {}
+        self.by_counter = _Groups()
+        self.counter_labels: dict[str, str] = {}
+        self.counter_sites: dict[str, str] = {}
+        self.by_operator = _Groups()
+        self.by_site = _Groups()
+        self.by_day = _Groups()
+        self.by_month = _Groups()
+        self.reservations = model.Reservations()
+        self.tallies: dict[str, dict[str, int]] = {"phone": {}, "guide": {}}
+        self.day_tallies: dict[str, dict[str, int]] = {}
+        self.days_with_data: dict[str, set[str]] = {}
+        self.longest: list[tuple[float, int, model.LongWait]] = []
+        self._seq = itertools.count()
+
+    def _hour(self, hour: int) -> _Group:
+        group = self.by_hour.get(hour)
+        if group is None:
+            group = self.by_hour[hour] = _Group()
+        return group
+
+    def add_day(self, day: DayData) -> None:
+        a = day.archive
+        if a.site not in self.sites or not self.period.first.isoformat() <= a.business_date <= self.until.isoformat():
+            return
+        date = dt.date.fromisoformat(a.business_date)
+        midnight = int(dt.datetime.combine(date, dt.time(), self.tz).timestamp() * 1000)
+        groups = [self.totals, self.by_day[a.business_date], self.by_month[a.business_date[:7]]]
+        if len(self.sites) > 1:
+            groups.append(self.by_site[a.site])
+        for t in a.tickets:
+            self._ticket(t, a, groups, midnight)
+        self._reservations(a)
+        self._tallies(a.business_date, day.tallies)
+        if a.tickets or any(day.tallies.values()):
+            self.days_with_data.setdefault(a.business_date, set()).add(a.site)
+
+    def _ticket(self, t: TicketRecord, a: DayArchive, groups: list[_Group], midnight: int) -> None:
+        bucket = BUCKET_OF_STATUS.get(t.status, "open")
+        outcome = (t.outcome or "other") if bucket == "served" else None
+        wait = _minutes(t.issued_at_ms, t.first_called_at_ms)
+        service = _minutes(t.serving_at_ms, t.finished_at_ms) if bucket == "served" else None
+        svc = self.by_service[t.service]
+        for g in (*groups, svc):
+            g.count(bucket, outcome)
+            if wait is not None:
+                g.waits.append(wait)
+            if service is not None:
+                g.services.append(service)
+        self.priority += t.priority
+        self.recalls += t.recall_count
+        if t.channel in self.channels:
+            self.channels[t.channel] += 1
+        if t.transfers:
+            self.transferred += 1
+            first = t.transfers[0].from_service
+            if first != t.service:
+                svc.xfer_in += 1
+                self.by_service[first].xfer_out += 1
+        self._hours(t, bucket, wait, service, midnight)
+        if t.counter:
+            self._counter(t, a.site, bucket, wait, service)
+        if t.operator and bucket == "served":
+            op = self.by_operator[t.operator]
+            op.count(bucket)
+            if service is not None:
+                op.services.append(service)
+        if wait is not None:
+            self._longest(t, a, wait, midnight)
+
+    def _hours(self, t: TicketRecord, bucket: str, wait: float | None, service: float | None, midnight: int) -> None:
+        issue_hour = self._hour((t.issued_at_ms - midnight) // MS_PER_HOUR)
+        issue_hour.issued += 1
+        if wait is not None:
+            issue_hour.waits.append(wait)
+        if t.first_called_at_ms:
+            self._hour((t.first_called_at_ms - midnight) // MS_PER_HOUR).called += 1
+        if bucket == "served" and t.finished_at_ms:
+            self._hour((t.finished_at_ms - midnight) // MS_PER_HOUR).served_at += 1
+        if service is not None and t.serving_at_ms:
+            self._hour((t.serving_at_ms - midnight) // MS_PER_HOUR).services.append(service)
+
+    def _counter(self, t: TicketRecord, site: str, bucket: str, wait: float | None, service: float | None) -> None:
+        c = self.by_counter[t.counter]
+        self.counter_sites.setdefault(t.counter, site)
+        if t.counter_label:
+            self.counter_labels.setdefault(t.counter, t.counter_label)
+        c.count(bucket)
+        if wait is not None:
+            c.waits.append(wait)
+        if service is not None:
+            c.services.append(service)
+
+    def _longest(self, t: TicketRecord, a: DayArchive, wait: float, midnight: int) -> None:
+        entry = model.LongWait(
+            date=a.business_date,
+            site=a.site,
+            number=t.number,
+            service=t.service,
+            name=self._service_name(t.service),
+            channel=t.channel,
+            issued_at=_hhmm(t.issued_at_ms, midnight),
+            called_at=_hhmm(t.first_called_at_ms, midnight),
+            wait_min=round(wait, 1),
+            counter=t.counter_label or self.counter_labels.get(t.counter, t.counter),
+        )
+        item = (wait, -next(self._seq), entry)  # equal waits: the earlier ticket stays
+        if len(self.longest) < LONGEST_WAITS:
+            heapq.heappush(self.longest, item)
+        elif item > self.longest[0]:
+            heapq.heapreplace(self.longest, item)
+
+    def _reservations(self, a: DayArchive) -> None:
+        r = self.reservations
+        for resv in a.reservations:
+            r.booked += 1
+            if resv.status == "checked_in":
+                r.checked_in += 1
+            elif resv.status == "no_show":
+                r.no_show += 1
+            elif resv.status == "cancelled":
+                r.cancelled += 1
+            else:
+                r.pending += 1
+
+    def _tallies(self, business_date: str, tallies: Mapping[str, Mapping[str, int]]) -> None:
+        per_day = self.day_tallies.setdefault(business_date, {"phone": 0, "guide": 0})
+        for kind in ("phone", "guide"):
+            for topic, n in (tallies.get(kind) or {}).items():
+                self.tallies[kind][topic] = self.tallies[kind].get(topic, 0) + int(n)
+                per_day[kind] += int(n)
+
+    # ---- the report ----------------------------------------------------------------------------
+
+    def _service_name(self, service_id: str) -> str:
+        service = self.config.service(service_id)
+        return service.name if service else service_id
+
+    def _openings(self, day: dt.date) -> dict[str, str]:
+        """The opening kind of each site in scope that opened on ``day``."""
+        out: dict[str, str] = {}
+        for site in self.sites:
+            opening = resolve_opening(self.config, site, day)
+            if opening.is_open:
+                out[site] = opening.kind
+        return out
+
+    def report(
+        self, incidents: Iterable[Incident], names: Mapping[str, str], generated_at: dt.datetime
+    ) -> model.Report:
+        period = self.period
+        openings = {d.isoformat(): self._openings(d) for d in period.dates(self.until)}
+        for day, sites in self.days_with_data.items():
+            for site in sites:
+                openings.setdefault(day, {}).setdefault(site, "closed")
+        site_id = self.sites[0] if len(self.sites) == 1 else ALL_SITES
+        one = self.config.site(site_id)
+        return model.Report(
+            kind=period.kind,
+            site=site_id,
+            from_=period.first.isoformat(),
+            to=period.last.isoformat(),
+            title=period.title,
+            city=self.config.name,
+            site_name=one.name if one else "全拠点",
+            sites=self.sites,
+            data_until=self.until.isoformat(),
+            fiscal_year=period.fiscal_year,
+            generated_at=generated_at.isoformat(timespec="seconds"),
+            totals=self._totals(),
+            by_service=self._service_rows(),
+            by_channel=model.Channels(**self.channels),
+            by_hour=self._hour_rows(openings),
+            by_counter=self._counter_rows(),
+            by_operator=self._operator_rows(names),
+            by_site=self._site_rows(openings),
+            reservations=self.reservations,
+            phone_inquiries=self._tally("phone"),
+            guide_tallies=self._tally("guide"),
+            tally_topics=[model.Topic(id=t.id, name=t.name) for t in self.config.office.tally_topics],
+            incidents=self._incident_rows(incidents),
+            longest_waits=[entry for *_, entry in sorted(self.longest, reverse=True)],
+            days=self._day_rows(openings) if period.kind == "monthly" else [],
+            months=self._month_rows(openings) if period.kind == "annual" else [],
+        )
+
+    def _totals(self) -> model.Totals:
+        return model.Totals(
+            **self.totals.counts(),
+            priority=self.priority,
+            recalls=self.recalls,
+            transferred=self.transferred,
+            outcomes=self.totals.outcome_counts(),
+        )
+
+    def _service_rows(self) -> list[model.ServiceRow]:
+        offered = [s for site in self.sites for s in self._site_services(site)]
+        order = [s.id for s in self.config.services if s.id in offered or s.id in self.by_service]
+        order += sorted(set(self.by_service) - set(order))
+        return [
+            model.ServiceRow(
+                service=sid,
+                name=self._service_name(sid),
+                **self.by_service[sid].counts(),
+                outcomes=self.by_service[sid].outcome_counts(),
+                transferred_in=self.by_service[sid].xfer_in,
+                transferred_out=self.by_service[sid].xfer_out,
+            )
+            for sid in order
+        ]
+
+    def _site_services(self, site_id: str) -> tuple[str, ...]:
+        site = self.config.site(site_id)
+        return site.services if site else ()
+
+    def _hour_rows(self, openings: Mapping[str, Mapping[str, str]]) -> list[model.HourRow]:
+        hours = set(self.by_hour)
+        for day, sites in openings.items():
+            for site in sites:
+                opening = resolve_opening(self.config, site, dt.date.fromisoformat(day))
+                if opening.opens_at and opening.closes_at:
+                    last = (dt.datetime.combine(dt.date.min, opening.closes_at) - dt.timedelta(minutes=1)).hour
+                    hours.update(range(opening.opens_at.hour, last + 1))
+        if not hours:
+            return []
+        empty = _Group()
+        rows = []
+        for hour in range(min(hours), max(hours) + 1):
+            g = self.by_hour.get(hour, empty)
+            rows.append(model.HourRow(hour=hour, issued=g.issued, called=g.called, served=g.served_at, **g.timing()))
+        return rows
+
+    def _counter_rows(self) -> list[model.CounterRow]:
+        order = [c.id for s in self.sites for c in self._counters(s) if c.id in self.by_counter]
+        order += sorted(set(self.by_counter) - set(order))
+        rows = []
+        for cid in order:
+            found = self.config.counter(cid)
+            label = found[1].label if found else self.counter_labels.get(cid, cid)
+            site = found[0].id if found else self.counter_sites.get(cid, "")
+            g = self.by_counter[cid]
+            rows.append(
+                model.CounterRow(counter=cid, label=label, site=site, served=g.buckets.get("served", 0), **g.timing())
+            )
+        return rows
+
+    def _counters(self, site_id: str) -> tuple[Counter, ...]:
+        site = self.config.site(site_id)
+        return site.counters if site else ()
+
+    def _operator_rows(self, names: Mapping[str, str]) -> list[model.OperatorRow]:
+        return [
+            model.OperatorRow(login=login, name=names.get(login, login), served=g.issued, **g.timing(waits=False))
+            for login, g in sorted(self.by_operator.items())
+        ]
+
+    def _site_rows(self, openings: Mapping[str, Mapping[str, str]]) -> list[model.SiteRow]:
+        if len(self.sites) < 2:
+            return []
+        rows = []
+        for site_id in self.sites:
+            site = self.config.site(site_id)
+            days_open = sum(1 for sites in openings.values() if site_id in sites)
+            if site is None or (site.kind == "outreach" and not days_open and site_id not in self.by_site):
+                continue
+            rows.append(
+                model.SiteRow(
+                    site=site_id, name=site.name, kind=site.kind, days_open=days_open, **self.by_site[site_id].counts()
+                )
+            )
+        return rows
+
+    def _tally(self, kind: str) -> model.Tallies:
+        topics = [t.id for t in self.config.office.tally_topics]
+        counted = self.tallies[kind]
+        by_topic = {t: counted.get(t, 0) for t in topics} | {t: n for t, n in counted.items() if t not in topics}
+        return model.Tallies(total=sum(by_topic.values()), by_topic=by_topic)
+
+    def _incident_rows(self, incidents: Iterable[Incident]) -> list[model.IncidentRow]:
+        first, last = self.period.first, self.period.last
+        rows = []
+        for inc in incidents:
+            at = inc.occurred_at.astimezone(self.tz) if inc.occurred_at.tzinfo else inc.occurred_at
+            if inc.site in self.sites and first <= at.date() <= last:
+                rows.append(
+                    model.IncidentRow(
+                        id=inc.id,
+                        site=inc.site,
+                        at=at.isoformat(timespec="minutes"),
+                        category=inc.category,
+                        title=inc.title,
+                        status=inc.status,
+                    )
+                )
+        return sorted(rows, key=lambda r: (r.at, r.id))
+
+    def _day_rows(self, openings: Mapping[str, Mapping[str, str]]) -> list[model.DayRow]:
+        rows = []
+        for day, sites in sorted(openings.items()):
+            if not sites:
+                continue
+            tallies = self.day_tallies.get(day, {})
+            rows.append(
+                model.DayRow(
+                    date=day,
+                    weekday=WEEKDAYS_JA[dt.date.fromisoformat(day).weekday()],
+                    openings=sorted(set(sites.values())),
+                    **self.by_day[day].counts(),
+                    phone=tallies.get("phone", 0),
+                    guide=tallies.get("guide", 0),
+                )
+            )
+        return rows
+
+    def _month_rows(self, openings: Mapping[str, Mapping[str, str]]) -> list[model.MonthRow]:
+        rows = []
+        first = self.period.first
+        for n in range(12):
+            year, month = first.year + (first.month - 1 + n) // 12, (first.month - 1 + n) % 12 + 1
+            ym = f"{year:04d}-{month:02d}"
+            days = [d for d, sites in openings.items() if d.startswith(ym) and sites]
+            rows.append(
+                model.MonthRow(
+                    month=ym,
+                    label=wareki_month(year, month),
+                    days_open=len(days),
+                    **self.by_month[ym].counts(),
+                    phone=sum(self.day_tallies.get(d, {}).get("phone", 0) for d in days),
+                    guide=sum(self.day_tallies.get(d, {}).get("guide", 0) for d in days),
+                )
+            )
+        return rows
+
+
+def build_report(
+    period: Period,
+    sites: Sequence[str],
+    days: Iterable[DayData],
+    *,
+    config: Config,
+    today: dt.date,
+    generated_at: dt.datetime,
+    incidents: Iterable[Incident] = (),
+    names: Mapping[str, str] | None = None,
+) -> model.Report:
+    """The report of ``period`` over ``sites`` (one site, or every site of ``site=all``) from the days' records.
+
+    ``days`` may be a generator: each day is folded in and dropped, so a fiscal year of tickets is never held
+    at once. Days outside the period, after ``today`` or of other sites are skipped. ``names`` maps staff
+    logins to display names for ``by_operator``."""
+    builder = _Builder(period, sites, config, today)
+    for day in days:
+        builder.add_day(day)
+    return builder.report(incidents, names or {}, generated_at)
