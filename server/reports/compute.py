@@ -259,13 +259,17 @@ class _Builder:
             issued_at=_hhmm(t.issued_at_ms, midnight),
             called_at=_hhmm(t.first_called_at_ms, midnight),
             wait_min=round(wait, 1),
-            counter=t.counter_label or self.counter_labels.get(t.counter, t.counter),
+            counter=self._counter_label(t),
         )
         item = (wait, -next(self._seq), entry)  # equal waits: the earlier ticket stays
         if len(self.longest) < LONGEST_WAITS:
             heapq.heappush(self.longest, item)
         elif item > self.longest[0]:
             heapq.heapreplace(self.longest, item)
+
+    def _counter_label(self, t: TicketRecord) -> str:
+        found = self.config.counter(t.counter) if t.counter else None
+        return found[1].label if found else t.counter_label or t.counter
 
     def _reservations(self, a: DayArchive) -> None:
         r = self.reservations

@@ -127,7 +127,7 @@ def test_the_longest_waits_of_the_day_longest_first() -> None:
     report = daily("2026-11-24", [day_data("2026-11-24", tickets)])
     assert [w.wait_min for w in report.longest_waits] == [15.0, 14.0, 13.0, 12.0, 11.0, 10.0, 9.0, 8.0, 7.0, 6.0]
     top = report.longest_waits[0]
-    assert (top.issued_at, top.called_at, top.counter, top.name) == ("09:00", "09:15", "ch-booth-1", "カード交付")
+    assert (top.issued_at, top.called_at, top.counter, top.name) == ("09:00", "09:15", "1番窓口", "カード交付")
     assert report.totals.open == 15
 
 
