@@ -1,5 +1,6 @@
 -- Call a ticket to a counter: the next one by the call order (server/queue/rules.py choose_next),
--- or a given number. Appends ticket.called. The operator then holds the ticket (KEYS[8]) until it leaves
+-- or a given number. Appends ticket.called. The first call of a ticket also sets first_called_at, where its wait
+-- ends in the reports; a later call (after "back to queue", a transfer, a reinstated no-show) or a recall does not. The operator then holds the ticket (KEYS[8]) until it leaves
 -- called/serving: nobody holds two (operator_busy), a counter holds one (counter_busy).
 -- KEYS: 1 seq, 2 events, 3 counter hash, 4 streak, 5 recent calls of the date, 6 number index of the date, 7 audit list,
 --       8 the operator's held-ticket key, 9 the click's action key (see ARGV 17)
@@ -106,6 +107,7 @@ local tk = ARGV[1] .. chosen
 redis.call('ZREM', chosen_key, chosen)
 redis.call('HSET', tk, 'status', 'called', 'called_at', ARGV[4], 'counter', ARGV[8],
   'counter_label', ARGV[9], 'operator', ARGV[10])
+redis.call('HSETNX', tk, 'first_called_at', ARGV[4])
 redis.call('HSET', KEYS[3], 'ticket', chosen)
 if operator ~= '' then redis.call('SET', KEYS[8], chosen, 'EX', tonumber(ARGV[16])) end
 if ARGV[17] == '1' then redis.call('SET', KEYS[9], 'call:' .. ARGV[8] .. '\t' .. chosen, 'EX', tonumber(ARGV[16])) end
