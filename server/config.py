@@ -271,6 +271,15 @@ class Reservations(_Struct, frozen=True, kw_only=True):
         return entry.capacity_per_counter or self.capacity_per_counter
 
 
+class Retention(_Struct, frozen=True, kw_only=True):
+    """How long the archive of past business dates is kept (the usual keeping period of municipal records).
+
+    A date is deleted, with its tallies and incidents, once its fiscal year (年度, April-March) plus
+    `archive_fiscal_years` is before the current fiscal year: with 5, FY2026 is kept until March 31, 2032."""
+
+    archive_fiscal_years: int = 5
+
+
 class Config(_Struct, frozen=True, kw_only=True):
     """The whole configuration of one operator (one municipality)."""
 
@@ -282,6 +291,7 @@ class Config(_Struct, frozen=True, kw_only=True):
     year_end: Period = Period(start="12-29", end="01-03")  # 年末年始閉庁
     queue: QueueSettings = QueueSettings()
     reservations: Reservations = Reservations()
+    retention: Retention = Retention()
     printing: Printing = Printing()
     services: tuple[Service, ...]
     sites: tuple[Site, ...]
@@ -534,6 +544,7 @@ class _Checker:
         self.check_sunday_openings()
         self.check_outreach_events()
         self.check_reservations()
+        self.check_retention()
         return self.errors
 
     def error(self, path: str, message: str) -> None:
@@ -846,6 +857,9 @@ class _Checker:
         for path, entry in elements:
             self.check_reservable(path, entry)
         self.check_unique(((path, entry.service) for path, entry in elements), "service")
+
+    def check_retention(self) -> None:
+        self.check_minimums("retention", {"archive_fiscal_years": (self.config.retention.archive_fiscal_years, 1)})
 
     def check_reservable(self, path: str, entry: ReservableService) -> None:
         if entry.service not in self.service_ids:

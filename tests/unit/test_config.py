@@ -517,3 +517,17 @@ services = [
         "reservations.services[3].capacity_per_counter: must be at least 1, got 0",
         "reservations.services[3].sites[0]: 'mall' never offers 'e-cert'",
     }
+
+
+def test_retention_of_the_archive(tmp_path: Path, config: Config) -> None:
+    assert config.retention.archive_fiscal_years == 5
+    assert load_config(write(tmp_path, BASE)).retention.archive_fiscal_years == 5
+    kept = load_config(write(tmp_path, BASE + "\n[retention]\narchive_fiscal_years = 10\n"))
+    assert kept.retention.archive_fiscal_years == 10
+    errors = check_config(write(tmp_path, BASE + "\n[retention]\narchive_fiscal_years = 0\nyears = 3\n"))
+    assert set(errors) == {
+        "retention.archive_fiscal_years: must be at least 1, got 0",
+        "retention.years: unknown key",
+    }
+    errors = check_config(write(tmp_path, BASE + '\n[retention]\narchive_fiscal_years = "five"\n'))
+    assert errors == ["retention.archive_fiscal_years: expected int, got str"]
