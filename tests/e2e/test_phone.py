@@ -34,10 +34,15 @@ def at(hhmm: str, day: str = TODAY) -> datetime:
 
 
 async def open_phone(
-    pages: Pages, server: LiveServer, *, viewport: dict[str, int] = PHONE, role: str = "phone"
+    pages: Pages,
+    server: LiveServer,
+    *,
+    viewport: dict[str, int] = PHONE,
+    role: str = "phone",
+    sites: tuple[str, ...] = (SITE,),
 ) -> Page:
     """The phone console on a smartphone (or a PC), signed in through its own form as a new account."""
-    credentials = await server.add_staff(role, (SITE,))
+    credentials = await server.add_staff(role, sites)
     mobile = viewport["width"] < 600
     context = await pages.browser.new_context(
         viewport=viewport, locale="ja-JP", timezone_id="Asia/Tokyo", is_mobile=mobile, has_touch=mobile
@@ -288,7 +293,7 @@ async def test_kiosk_checks_in_at_the_slot_and_the_counter_calls_it_first(create
 
 async def test_an_account_of_two_sites_switches_site_and_follows_the_new_one(create_server: Any, pages: Pages) -> None:
     server = create_server()
-    page = await open_phone(pages, server, role="admin")
+    page = await open_phone(pages, server, sites=(SITE, "tsuyazaki"))
     await page.click(".p-site[data-site=tsuyazaki]")
     await expect(page.locator(".p-site[data-site=tsuyazaki]")).to_have_attribute("aria-pressed", "true")
     await expect(page.locator("#service option")).to_have_text(["申請受付・申請サポート（写真撮影等）"])

@@ -60,6 +60,6 @@ async def test_signing_in_again_after_the_csrf_cookie_expired(create_server: Any
         credentials,
     )
     assert status == 200  # the sign-in form posts exactly this
-    await page.reload()
+    await page.goto(f"{server.base_url}/console/{COUNTER}")
     await console_ready(page, COUNTER)
     await pause(page)
