@@ -142,8 +142,9 @@ def _hhmm(ms: int | None, midnight_ms: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-class _Builder:
-    """Accumulates the rows of one report; ``add_day`` once per site and date, then ``report``."""
+class ReportBuilder:
+    """Accumulates the rows of one report: ``add_day`` once per site and date (in any order), then ``report``.
+    The source layer feeds it a batch of days at a time, so a fiscal year of tickets is never held at once."""
 
     def __init__(self, period: Period, sites: Sequence[str], config: Config, today: dt.date) -> None:
         self.period = period
@@ -509,7 +510,7 @@ def build_report(
     ``days`` may be a generator: each day is folded in and dropped, so a fiscal year of tickets is never held
     at once. Days outside the period, after ``today`` or of other sites are skipped. ``names`` maps staff
     logins to display names for ``by_operator``."""
-    builder = _Builder(period, sites, config, today)
+    builder = ReportBuilder(period, sites, config, today)
     for day in days:
         builder.add_day(day)
     return builder.report(incidents, names or {}, generated_at)

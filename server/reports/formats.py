@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 from collections.abc import Sequence
+from importlib import resources
 from typing import Any, Literal
 
 import jinja2
@@ -108,6 +111,14 @@ _env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 _env.filters["cell"] = cell_text
+_CSS = (resources.files("server.reports") / "templates" / "report.css").read_text(encoding="utf-8")
+HTML_CSP = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()}'; "
+    "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+"""The printed report's own Content-Security-Policy: its one inline style sheet by hash, nothing else at all
+(the app's policy allows styles from files only, and a saved report must print without the server)."""
 
 
 def _printed(table: Table) -> list[Table]:
@@ -161,8 +172,11 @@ def to_html(report: model.Report, site_names: dict[str, str]) -> str:
     summary, *rest = tables(report, site_names)
     details = summary.rows[5:]  # title, city, site and period are in the page's head
     half = (len(details) + 1) // 2
-    return _env.get_template("report.html").render(
+    return _env.get_template(
+        "report.html"
+    ).render(
         report=report,
+        css=markupsafe.Markup(_CSS),  # our own file: quotes in font names must stay quotes
         summary_halves=[details[:half], details[half:]],
         tables=[part for table in rest for part in _printed(table)],
         charts=_charts(report),
