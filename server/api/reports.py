@@ -17,24 +17,17 @@ from server.api.common import caller, runtime
 from server.auth.accounts import Forbidden
 from server.auth.guards import MANAGERS, allow
 from server.auth.principals import Staff
-from server.queue.errors import DomainError
 from server.reports import model
-from server.reports.compute import ALL_SITES, ReportBuilder
+from server.reports.compute import ALL_SITES
 from server.reports.formats import HTML_CSP, MEDIA_TYPES, Format, filename, to_csv, to_html, to_xlsx
-from server.reports.periods import DueReport, Period, due_reports
-from server.reports.source import read_report
+from server.reports.periods import FIRST_YEAR, LAST_YEAR, DueReport, Period, due_reports
+from server.reports.source import make_report
 from server.tabular import csv_download
 
 reporters = allow(*MANAGERS)
 """The site is checked by the route: ``site=all`` stands for the caller's own sites."""
 
-FIRST_YEAR, LAST_YEAR = 2000, 2200
 SiteParam = Annotated[str, QueryParameter(min_length=1, max_length=64, description="a site id, or all")]
-
-
-class BadPeriod(DomainError):
-    code = "validation_error"
-    status_code = 400
 
 
 def _staff(request: Request[Any, Any, Any]) -> Staff:
@@ -55,22 +48,10 @@ def report_sites(request: Request[Any, Any, Any], site: str) -> list[str]:
     return [site]
 
 
-def _check(period: Period, today: dt.date) -> None:
-    if not FIRST_YEAR <= period.first.year <= LAST_YEAR:
-        raise BadPeriod(f"reports cover {FIRST_YEAR} to {LAST_YEAR}")
-    if period.first > today:
-        raise BadPeriod(f"the period {period.label} has not begun yet (today is {today.isoformat()})")
-
-
 async def _report(request: Request[Any, Any, Any], period: Period, site: str, fmt: Format) -> Response[Any]:
     rt = runtime(request)
     sites = report_sites(request, site)
-    today = rt.store.business_date()
-    _check(period, today)
-    names = {a["login"]: a["name"] for a in await rt.accounts.list_staff()}
-    builder = ReportBuilder(period, sites, rt.config, today)
-    office = request.app.state.get("office")
-    report = await read_report(builder, rt.store, office, names=names, generated_at=rt.clock.now())
+    report = await make_report(rt.store, request.app.state.get("office"), rt.accounts, period, sites)
     return render(report, fmt, {s.id: s.name for s in rt.config.sites})
 
 

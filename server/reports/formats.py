@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import jinja2
 import markupsafe
+import msgspec
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -28,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from server.reports import model
 from server.reports.charts import bar_chart
 from server.reports.tables import Cell, Column, Table, cell_text, tables
-from server.tabular import csv_text, safe_cell
+from server.tabular import csv_text, encode, safe_cell
 
 Format = Literal["json", "csv", "xlsx", "html"]
 MEDIA_TYPES = {
@@ -54,6 +55,17 @@ def filename(report: model.Report, fmt: str) -> str:
         else str(report.fiscal_year)
     )
     return f"report-{report.kind}-{report.site}-{period}.{fmt}"
+
+
+def encode_report(report: model.Report, fmt: str, site_names: dict[str, str]) -> bytes:
+    """The report as the bytes of a file in ``fmt``: what the CLI writes and the API sends."""
+    if fmt == "csv":
+        return encode(to_csv(report, site_names))
+    if fmt == "xlsx":
+        return to_xlsx(report, site_names)
+    if fmt == "html":
+        return to_html(report, site_names).encode("utf-8")
+    return msgspec.json.format(msgspec.json.encode(report), indent=2) + b"\n"
 
 
 # ---- CSV ---------------------------------------------------------------------------------------------

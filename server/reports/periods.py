@@ -20,12 +20,15 @@ import msgspec
 
 from server.calendar import fiscal_year, fiscal_year_bounds, resolve_opening
 from server.config import Config
+from server.queue.errors import DomainError
 from server.reports.wareki import wareki_date, wareki_fiscal_year, wareki_month
 
 Kind = Literal["daily", "monthly", "annual"]
 KIND_JA: dict[str, str] = {"daily": "日報", "monthly": "月報", "annual": "年報"}
 MONTHLY_DUE_DAY = 10
 ANNUAL_DUE = (4, 20)
+FIRST_YEAR, LAST_YEAR = 2000, 2200
+"""Years a report may cover (the era table and the calendar are sure there)."""
 BUSINESS_DAY_LOOKAHEAD = 40
 """The longest run of days without a business day (the year-end closure with a long weekend) is far shorter."""
 
@@ -75,6 +78,19 @@ class Period:
         """Every date of the period up to ``until`` (included) when given."""
         last = min(self.last, until) if until is not None else self.last
         return [self.first + dt.timedelta(days=n) for n in range((last - self.first).days + 1)]
+
+
+class BadPeriod(DomainError):
+    code = "validation_error"
+    status_code = 400
+
+
+def check_period(period: Period, today: dt.date) -> None:
+    """400 ``validation_error`` for a period out of range or not begun yet (a future day has nothing to say)."""
+    if not FIRST_YEAR <= period.first.year <= LAST_YEAR:
+        raise BadPeriod(f"reports cover {FIRST_YEAR} to {LAST_YEAR}")
+    if period.first > today:
+        raise BadPeriod(f"the period {period.label} has not begun yet (today is {today.isoformat()})")
 
 
 def is_business_day(config: Config, day: dt.date) -> bool:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
+from server.clock import Clock
+from server.config import Config
 from server.queue.archive import DayArchive
 from server.reports import model
 from server.reports.compute import DayData, Incident, ReportBuilder
-from server.reports.periods import Period
+from server.reports.periods import Period, check_period
 
 BATCH_DAYS = 31
 """Dates read per round trip: a month at a time keeps a fiscal year's tickets out of memory at once."""
@@ -21,10 +23,18 @@ BATCH_DAYS = 31
 class DayRecords(Protocol):
     """``server.queue.store.Store``."""
 
-    @property
-    def config(self) -> object: ...
+    config: Config
+    clock: Clock
+
+    def business_date(self) -> dt.date: ...
 
     async def days_records(self, site_id: str, days: list[str]) -> list[DayArchive]: ...
+
+
+class StaffNames(Protocol):
+    """``server.auth.accounts.Accounts``: the display names of ``by_operator``."""
+
+    async def list_staff(self) -> list[dict[str, Any]]: ...
 
 
 class OfficeReaders(Protocol):
@@ -59,3 +69,18 @@ async def read_report(
         if office is not None:
             incidents.extend(await office.incidents(site, period.first, period.last))
     return builder.report(incidents, names, generated_at)
+
+
+async def make_report(
+    store: DayRecords,
+    office: OfficeReaders | None,
+    accounts: StaffNames | None,
+    period: Period,
+    sites: list[str],
+) -> model.Report:
+    """The report of ``period`` over ``sites`` as of the store's clock; 400 for a period not begun yet."""
+    today = store.business_date()
+    check_period(period, today)
+    names = {a["login"]: a["name"] for a in await accounts.list_staff()} if accounts else {}
+    builder = ReportBuilder(period, sites, store.config, today)
+    return await read_report(builder, store, office, names=names, generated_at=store.clock.now())
