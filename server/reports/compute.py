@@ -91,6 +91,20 @@ class _Group:
         if outcome is not None:
             self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
 
+    @classmethod
+    def merged(cls, groups: Iterable[_Group]) -> _Group:
+        """One group of several (a month of days, a site's days, the whole period)."""
+        out = cls()
+        for g in groups:
+            out.issued += g.issued
+            for key, n in g.buckets.items():
+                out.buckets[key] = out.buckets.get(key, 0) + n
+            for key, n in g.outcomes.items():
+                out.outcomes[key] = out.outcomes.get(key, 0) + n
+            out.waits.extend(g.waits)
+            out.services.extend(g.services)
+        return out
+
     def timing(self, *, waits: bool = True) -> dict[str, Any]:
         w = summary(self.waits) if waits else (None, None, None, None)
         s = summary(self.services)
@@ -153,6 +167,11 @@ class ReportBuilder:
         self.tz = ZoneInfo(config.timezone)
         self.until = min(period.last, today)
         self.totals = _Group()
+        self.by_day = _Groups()
+        self.by_month = _Groups()
+        self.by_site = _Groups()
+        self.by_site_day = _Groups()
+        """One group per site and date (``site/date``): the day, month, site and total rows are merged from them."""
         self.priority = self.recalls = self.transferred = 0
         self.channels = dict.fromkeys(model.CHANNELS, 0)
         self.by_service = _Groups()
@@ -161,13 +180,11 @@ class ReportBuilder:
         self.counter_labels: dict[str, str] = {}
         self.counter_sites: dict[str, str] = {}
         self.by_operator = _Groups()
-        self.by_site = _Groups()
-        self.by_day = _Groups()
-        self.by_month = _Groups()
         self.reservations = model.Reservations()
         self.tallies: dict[str, dict[str, int]] = {"phone": {}, "guide": {}}
         self.day_tallies: dict[str, dict[str, int]] = {}
         self.days_with_data: dict[str, set[str]] = {}
+        self.open_hours: set[int] = set()
         self.longest: list[tuple[float, int, model.LongWait]] = []
         self._seq = itertools.count()
 
@@ -183,23 +200,21 @@ class ReportBuilder:
             return
         date = dt.date.fromisoformat(a.business_date)
         midnight = int(dt.datetime.combine(date, dt.time(), self.tz).timestamp() * 1000)
-        groups = [self.totals, self.by_day[a.business_date], self.by_month[a.business_date[:7]]]
-        if len(self.sites) > 1:
-            groups.append(self.by_site[a.site])
+        day_group = self.by_site_day[f"{a.site}/{a.business_date}"]
         for t in a.tickets:
-            self._ticket(t, a, groups, midnight)
+            self._ticket(t, a, day_group, midnight)
         self._reservations(a)
         self._tallies(a.business_date, day.tallies)
         if a.tickets or any(day.tallies.values()):
             self.days_with_data.setdefault(a.business_date, set()).add(a.site)
 
-    def _ticket(self, t: TicketRecord, a: DayArchive, groups: list[_Group], midnight: int) -> None:
+    def _ticket(self, t: TicketRecord, a: DayArchive, day_group: _Group, midnight: int) -> None:
         bucket = BUCKET_OF_STATUS.get(t.status, "open")
         outcome = (t.outcome or "other") if bucket == "served" else None
         wait = _minutes(t.issued_at_ms, t.first_called_at_ms)
         service = _minutes(t.serving_at_ms, t.finished_at_ms) if bucket == "served" else None
         svc = self.by_service[t.service]
-        for g in (*groups, svc):
+        for g in (day_group, svc):
             g.count(bucket, outcome)
             if wait is not None:
                 g.waits.append(wait)
@@ -223,7 +238,7 @@ class ReportBuilder:
             op.count(bucket)
             if service is not None:
                 op.services.append(service)
-        if wait is not None:
+        if wait is not None and (len(self.longest) < LONGEST_WAITS or wait > self.longest[0][0]):
             self._longest(t, a, wait, midnight)
 
     def _hours(self, t: TicketRecord, bucket: str, wait: float | None, service: float | None, midnight: int) -> None:
@@ -299,12 +314,15 @@ class ReportBuilder:
         return service.name if service else service_id
 
     def _openings(self, day: dt.date) -> dict[str, str]:
-        """The opening kind of each site in scope that opened on ``day``."""
+        """The opening kind of each site in scope that opened on ``day`` (its hours kept for ``by_hour``)."""
         out: dict[str, str] = {}
         for site in self.sites:
             opening = resolve_opening(self.config, site, day)
             if opening.is_open:
                 out[site] = opening.kind
+                if opening.opens_at and opening.closes_at:
+                    last = (dt.datetime.combine(dt.date.min, opening.closes_at) - dt.timedelta(minutes=1)).hour
+                    self.open_hours.update(range(opening.opens_at.hour, last + 1))
         return out
 
     def report(
@@ -315,6 +333,7 @@ class ReportBuilder:
         for day, sites in self.days_with_data.items():
             for site in sites:
                 openings.setdefault(day, {}).setdefault(site, "closed")
+        self._merge()
         site_id = self.sites[0] if len(self.sites) == 1 else ALL_SITES
         one = self.config.site(site_id)
         return model.Report(
@@ -332,7 +351,7 @@ class ReportBuilder:
             totals=self._totals(),
             by_service=self._service_rows(),
             by_channel=model.Channels(**self.channels),
-            by_hour=self._hour_rows(openings),
+            by_hour=self._hour_rows(),
             by_counter=self._counter_rows(),
             by_operator=self._operator_rows(names),
             by_site=self._site_rows(openings),
@@ -345,6 +364,19 @@ class ReportBuilder:
             days=self._day_rows(openings) if period.kind == "monthly" else [],
             months=self._month_rows(openings) if period.kind == "annual" else [],
         )
+
+    def _merge(self) -> None:
+        """The day, month, site and total groups from the groups of each site and date."""
+        by: dict[str, dict[str, list[_Group]]] = {"day": {}, "month": {}, "site": {}}
+        for key, group in self.by_site_day.items():
+            site, _, day = key.partition("/")
+            by["day"].setdefault(day, []).append(group)
+            by["month"].setdefault(day[:7], []).append(group)
+            by["site"].setdefault(site, []).append(group)
+        self.totals = _Group.merged(self.by_site_day.values())
+        self.by_day = _Groups({k: _Group.merged(v) for k, v in by["day"].items()})
+        self.by_month = _Groups({k: _Group.merged(v) for k, v in by["month"].items()})
+        self.by_site = _Groups({k: _Group.merged(v) for k, v in by["site"].items()})
 
     def _totals(self) -> model.Totals:
         return model.Totals(
@@ -375,14 +407,9 @@ class ReportBuilder:
         site = self.config.site(site_id)
         return site.services if site else ()
 
-    def _hour_rows(self, openings: Mapping[str, Mapping[str, str]]) -> list[model.HourRow]:
-        hours = set(self.by_hour)
-        for day, sites in openings.items():
-            for site in sites:
-                opening = resolve_opening(self.config, site, dt.date.fromisoformat(day))
-                if opening.opens_at and opening.closes_at:
-                    last = (dt.datetime.combine(dt.date.min, opening.closes_at) - dt.timedelta(minutes=1)).hour
-                    hours.update(range(opening.opens_at.hour, last + 1))
+    def _hour_rows(self) -> list[model.HourRow]:
+        """Every hour the sites were open, and any other hour something happened."""
+        hours = set(self.by_hour) | self.open_hours
         if not hours:
             return []
         empty = _Group()

@@ -5,6 +5,7 @@ tallies and the incidents, a month of dates per round trip, and folds them into 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -63,7 +64,9 @@ async def read_report(
         tallied = set(await office.tally_days(site, period.first, builder.until)) if office and dates else set()
         for start in range(0, len(dates), BATCH_DAYS):
             batch = dates[start : start + BATCH_DAYS]
-            tallies = {day: await office.tallies(site, day) for day in batch if day in tallied} if office else {}
+            counted = [day for day in batch if day in tallied]
+            found = await asyncio.gather(*(office.tallies(site, day) for day in counted)) if office else []
+            tallies = dict(zip(counted, found, strict=True))
             for archive in await store.days_records(site, batch):
                 builder.add_day(DayData(archive, tallies.get(archive.business_date, {})))
         if office is not None:
