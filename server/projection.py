@@ -141,7 +141,7 @@ def state(
         "name_en": site.name_en,
         "seq": raw.seq,
         "business_date": raw.business_date,
-        "open": is_open_now(opening, now),
+        "open": is_open_now(opening, now) and not raw.closed,
         "training": training,
         "today": opening_view(opening),
         "services": service_lines(config, site, opening, raw),

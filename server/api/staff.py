@@ -1,4 +1,5 @@
-"""Staff routes (DESIGN §4): counters and ticket actions, today's tickets, day close. Each action is audited.
+"""Staff routes (DESIGN §4): counters and ticket actions, today's tickets and archived dates', day close. Each
+action is audited.
 
 Counter and ticket actions accept an ``Idempotency-Key`` header (8-128 of ``A-Z a-z 0-9 _ . : -``), one per
 click of the counter console: the same key again (a double click, a retry after a 503 or a lost answer) does
@@ -16,9 +17,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from server.api.common import audit_entry, operator, runtime
 from server.api.schemas import CallNumber, Complete, OpenCounter, PauseCounter, Transfer
-from server.auth.guards import ALL_ROLES, COUNTER_ROLES, DESK_ROLES, MANAGERS, allow
-from server.projection import counter_view
-from server.queue.errors import ValidationFailed
+from server.auth.guards import ALL_ROLES, COUNTER_ROLES, DESK_ROLES, MANAGERS, allow, check, principal
+from server.projection import counter_view, ms_to_iso
+from server.queue.errors import NotArchived, ValidationFailed
 from server.queue.models import Action, Status
 
 counter_staff = allow(*COUNTER_ROLES, site="counter")
@@ -153,18 +154,46 @@ async def transfer(
     return await _act(request, ticket_id, Action.TRANSFER, service=data.service, note=data.note)
 
 
-@get("/sites/{site:str}/tickets", guards=[site_staff], summary="Today's tickets of a site (staff view)")
+@get(
+    "/sites/{site:str}/tickets",
+    guards=[site_staff],
+    summary="Tickets of a site: today's (site staff), or of an earlier date from its archive (managers, admins)",
+)
 async def site_tickets(
     request: Request[Any, Any, Any],
     site: FromPath[str],
     status: FromQuery[Status | None] = None,
     staff_login: Annotated[str | None, QueryParameter(name="operator", max_length=64)] = None,
+    day: Annotated[date | None, QueryParameter(name="date")] = None,
 ) -> list[dict[str, Any]]:
-    """``operator=LOGIN``: only the tickets that person acted on last (the console's "today's own count")."""
+    """``operator=LOGIN``: only the tickets that person acted on last (the console's "today's own count").
+
+    ``date=YYYY-MM-DD`` other than today (managers and admins): the tickets of that date as day close archived
+    them (before the close reaches a past date, as they stand), each with ``archived_at``; 404 ``not_archived``
+    when the date has none. Every ticket also carries ``first_called_at`` (where its wait ended) and
+    ``reservation`` (the code it was checked in with)."""
     rt = runtime(request)
     rt.store.site(site)
-    rows = await rt.store.tickets(site, rt.store.business_date().isoformat(), status.value if status else None)
-    return [rt.staff_ticket(t) for t in rows if staff_login is None or t.get("operator") == staff_login]
+    today = rt.store.business_date()
+    archived_at: str | None = None
+    if day is None or day == today:
+        rows = await rt.store.tickets(site, today.isoformat(), status.value if status else None)
+    else:
+        check(principal(request), site, MANAGERS, ())
+        archived_at, rows = await rt.store.day_tickets(site, day.isoformat())
+        if archived_at is None and not rows:
+            raise NotArchived(f"{day.isoformat()} has no archive at {site}: it was never open, or is past retention")
+    return [
+        {
+            **rt.staff_ticket(t),
+            "first_called_at": ms_to_iso(t.get("first_called_at") or t.get("called_at"), rt.tz),
+            "reservation": t.get("reservation") or None,
+            "archived_at": archived_at,
+        }
+        for t in rows
+        if (status is None or t.get("status") == status.value)
+        and (staff_login is None or t.get("operator") == staff_login)
+    ]
 
 
 @post("/sites/{site:str}/day-close", guards=[site_managers], status_code=200, summary="Close a business date")

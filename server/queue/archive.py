@@ -10,10 +10,20 @@ Pure: no redis, no litestar.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import msgspec
+
+from server.calendar import fiscal_year, fiscal_year_bounds
+
+RESERVATION_FIELDS = (
+    "code", "site", "service", "date", "start", "end", "slot_at", "status", "ticket", "ticket_number",
+    "checked_in_at", "created_at", "created_by", "source", "updated_at",
+)  # fmt: skip
+"""What the archive keeps of a reservation: a list of what may be kept rather than of what may not, so a field
+added to reservations later (an e-mail address?) stays out of the archive until someone decides otherwise."""
 
 
 class Transfer(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,6 +93,20 @@ class DayArchive(msgspec.Struct, frozen=True, kw_only=True):
     reservations: tuple[ReservationRecord, ...]
 
 
+def day_score(day: str | dt.date) -> int:
+    """A date as the score of ``SiteKeys.archived_days``: 2026-11-24 -> 20261124."""
+    text = day.isoformat() if isinstance(day, dt.date) else day
+    return int(text.replace("-", ""))
+
+
+def retention_cutoff(today: dt.date, fiscal_years: int) -> dt.date:
+    """The first date still kept: dates before it are past retention (config ``[retention]``).
+
+    A date is deleted once its fiscal year plus ``fiscal_years`` is before the current fiscal year: with 5,
+    FY2026 (2026-04-01 to 2027-03-31) is kept through FY2031, i.e. until 2032-03-31."""
+    return fiscal_year_bounds(fiscal_year(today) - fiscal_years)[0]
+
+
 def _ms(value: Any) -> int | None:
     if value in (None, "", "0", 0):
         return None
@@ -120,6 +144,32 @@ def ticket_record(t: Mapping[str, Any]) -> TicketRecord:
         transfers=transfers,
         reservation=str(t.get("reservation") or ""),
         lang=str(t.get("lang") or "ja"),
+    )
+
+
+_rows = msgspec.json.Decoder(list[dict[str, Any]])
+
+
+def stored_rows(text: str | bytes) -> list[dict[str, Any]]:
+    """A JSON array of stored tickets or reservations, as ``lua/day_records.lua`` reads them (archived or live)."""
+    return _rows.decode(text)
+
+
+def day_archive(
+    site: str,
+    business_date: str,
+    archived_at: str | None,
+    tickets: list[dict[str, Any]],
+    reservations: list[dict[str, Any]],
+) -> DayArchive:
+    """A day from its stored tickets and reservations, archived or live: the same ``ticket_record`` and
+    ``reservation_record`` decode both, so a report of today and of an archived day count alike."""
+    return DayArchive(
+        site=site,
+        business_date=business_date,
+        archived_at=archived_at,
+        tickets=tuple(ticket_record(t) for t in tickets),
+        reservations=tuple(reservation_record(r) for r in reservations),
     )
 
 

@@ -98,6 +98,20 @@ class ActionKeyReused(DomainError):
     status_code = 409
 
 
+class DayClosed(DomainError):
+    """The business date was closed (and archived): nothing is issued or checked in on it any more."""
+
+    code = "day_closed"
+    status_code = 409
+
+
+class NotArchived(DomainError):
+    """A past business date with no archive and no tickets: there is nothing to read back."""
+
+    code = "not_archived"
+    status_code = 404
+
+
 class ValidationFailed(DomainError):
     code = "validation_error"
     status_code = 400

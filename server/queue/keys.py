@@ -189,6 +189,31 @@ class SiteKeys:
         """Reservations whose name and phone number are still kept, scored by when they are deleted."""
         return f"{self.base}:rpurge"
 
+    # ---- the day archive (lua/day_close.lua writes it once; lua/archive_purge.lua deletes it) ----
+
+    def archive_meta(self, day: str) -> str:
+        """{archived_at, tickets, reservations, by} of an archived date. Its existence is what "archived" means:
+        day close archives only when it is missing, issuing and check-in are refused while it exists."""
+        return f"{self.base}:arch:{day}:meta"
+
+    def archive_tickets(self, day: str) -> str:
+        """The tickets of an archived date as they stood at the close (JSON, without token), in issue order."""
+        return f"{self.base}:arch:{day}:tickets"
+
+    def archive_reservations(self, day: str) -> str:
+        """The reservations of an archived date at the close (JSON, no name or phone), by slot start."""
+        return f"{self.base}:arch:{day}:resv"
+
+    @property
+    def archived_days(self) -> str:
+        """Archived dates, scored by yyyymmdd (reads a month or a fiscal year by score)."""
+        return f"{self.base}:archived"
+
+    @property
+    def closer_mark(self) -> str:
+        """The last date the automatic day close has looked at (YYYY-MM-DD): it looks at later dates only."""
+        return f"{self.base}:closer-mark"
+
 
 # ---- staff, devices, sessions, audit: not per site (each is a single-key operation) -------------
 

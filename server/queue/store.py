@@ -8,10 +8,11 @@ the calendar, builds key names (``keys.py``) and turns script errors into domain
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import msgspec
 from redis.asyncio import Redis
@@ -25,9 +26,18 @@ from server.calendar import Opening, can_issue_at, next_opening, resolve_opening
 from server.clock import Clock
 from server.config import Config, Counter, Service, Site
 from server.queue import errors
+from server.queue.archive import (
+    RESERVATION_FIELDS,
+    DayArchive,
+    day_archive,
+    day_score,
+    stored_rows,
+)
 from server.queue.keys import SiteKeys, token_key
 from server.queue.models import EVENT_OF as EVENTS
 from server.queue.models import Action, Channel, QueueClass, allowed_from, target_of
+
+_T = TypeVar("_T")
 
 STREAM_MAXLEN = 20_000
 IDEMPOTENCY_TTL_S = 2 * 24 * 3600
@@ -36,6 +46,9 @@ DURATIONS_KEPT = 10
 HELD_TTL_S = 2 * 24 * 3600
 """How long an operator's held-ticket key and a click's action key live (a business day and its close)."""
 NOTICES_KEPT = 10
+SYSTEM = "system"
+"""Who the server's own jobs (the automatic day close, the retention purge) are audited as."""
+_RESERVATION_FIELDS = msgspec.json.encode(RESERVATION_FIELDS).decode()
 
 _ERRORS: dict[str, type[errors.DomainError]] = {
     cls.code: cls
@@ -48,6 +61,7 @@ _ERRORS: dict[str, type[errors.DomainError]] = {
         errors.TooManyNotices,
         errors.OperatorBusy,
         errors.ActionKeyReused,
+        errors.DayClosed,
     )
 }
 
@@ -95,6 +109,12 @@ class Raw:
     counters: list[dict[str, Any]]
     calls: list[dict[str, Any]]
     notices: list[dict[str, Any]]
+    closed: bool = False
+    """The business date was closed (and archived) already: nothing more is issued today."""
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -221,7 +241,7 @@ class Store:
         script_keys = [
             keys.seq, keys.events, keys.order, keys.number(bdate, service.prefix), keys.day(bdate),
             keys.open_days, keys.queue(bdate, service.id, klass.value), keys.numbers(bdate),
-            keys.idempotency(idem), keys.audit(bdate),
+            keys.idempotency(idem), keys.audit(bdate), keys.archive_meta(bdate),
         ]  # fmt: skip
         script_keys += extra[0]
         args += extra[1]
@@ -339,50 +359,165 @@ class Store:
         ]  # fmt: skip
         script_keys = [
             keys.seq, keys.events, keys.ticket(ticket_id), keys.calls(today), keys.audit(today),
-            keys.action(key or ""),
+            keys.action(key or ""), keys.archive_meta(today),
         ]  # fmt: skip
         raw = await self._run("action", script_keys, args)
         return cast(dict[str, str], msgspec.json.decode(raw))
 
-    # ---- day close ---------------------------------------------------------------------------
+    # ---- day close and the archive ------------------------------------------------------------
 
     async def close_day(
         self, site_id: str, business_date: str, audit: dict[str, Any] | None = None
     ) -> tuple[bool, int]:
-        """Make every ticket of ``business_date`` still waiting, called or serving ``unserved``; the date's recent
-        calls leave the boards."""
+        """Close and archive ``business_date`` (today or an earlier date): every ticket still waiting, called or
+        serving becomes ``unserved``, the date's recent calls leave the boards, and the date's tickets and
+        reservations are archived (``lua/day_close.lua``). Only the first close of a date does anything; from
+        then on nothing is issued or checked in on it. Returns (the date had open tickets, tickets made
+        unserved): (False, 0) for a date closed before."""
+        was_open, n, _ = await self._close(site_id, business_date, audit)
+        return was_open, n
+
+    async def _close(self, site_id: str, business_date: str, audit: dict[str, Any] | None) -> tuple[bool, int, bool]:
         self.site(site_id)
+        try:
+            day = date.fromisoformat(business_date)
+        except ValueError:
+            raise errors.ValidationFailed(f"{business_date!r} is not a date (YYYY-MM-DD)") from None
+        if day > self.business_date():
+            raise errors.ValidationFailed(f"{business_date} has not come yet: only today or an earlier date is closed")
         keys = SiteKeys(site_id)
         now = self.clock.now()
         args = [
-            keys.ticket_prefix, keys.queue_prefix, keys.counter_prefix, business_date,
-            int(now.timestamp() * 1000), iso(now), STREAM_MAXLEN, audit_arg(audit),
+            keys.ticket_prefix, keys.queue_prefix, keys.counter_prefix, business_date, int(now.timestamp() * 1000),
+            iso(now), STREAM_MAXLEN, audit_arg(audit), keys.resv_prefix, keys.resv_slot_prefix, _RESERVATION_FIELDS,
+            str((audit or {}).get("login") or SYSTEM), day_score(business_date),
         ]  # fmt: skip
         script_keys = [
-            keys.seq,
-            keys.events,
-            keys.day(business_date),
-            keys.open_days,
-            keys.audit(now.date().isoformat()),
-            keys.calls(business_date),
-        ]
-        was_open, n = await self._run("day_close", script_keys, args)
-        return bool(int(was_open)), int(n)
+            keys.seq, keys.events, keys.day(business_date), keys.open_days, keys.audit(now.date().isoformat()),
+            keys.calls(business_date), keys.archive_meta(business_date), keys.archive_tickets(business_date),
+            keys.archive_reservations(business_date), keys.archived_days, keys.resv_day(business_date),
+            keys.resv_due,
+        ]  # fmt: skip
+        was_open, n, archived = await self._run("day_close", script_keys, args)
+        return bool(int(was_open)), int(n), bool(int(archived))
 
     async def open_days(self, site_id: str) -> list[str]:
         members: Any = await self.redis.smembers(SiteKeys(site_id).open_days)
         return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
 
     async def close_past_days(self) -> list[tuple[str, str, int]]:
-        """Close every business date before today that still has open tickets (missed day close)."""
-        today = self.business_date().isoformat()
+        """Close and archive every date before today that is not archived yet and has tickets or
+        reservations: a day nobody closed, and a day with reservations only (every reserved visitor stayed away).
+
+        Run every minute by every server process: each date is archived by exactly one close (the script
+        checks the archive first), and this returns the dates this call archived with the tickets it made
+        unserved."""
+        today = self.business_date()
         closed: list[tuple[str, str, int]] = []
         for site in self.config.sites:
-            for day in await self.open_days(site.id):
-                if day < today:
-                    _, n = await self.close_day(site.id, day)
+            entry = self.system_audit(site.id, "day.close")
+            for day in await self._days_to_close(site.id, today):
+                _, n, archived = await self._close(site.id, day, entry)
+                if archived:
                     closed.append((site.id, day, n))
+            await self.redis.set(SiteKeys(site.id).closer_mark, (today - timedelta(days=1)).isoformat())
         return closed
+
+    async def _days_to_close(self, site_id: str, today: date) -> list[str]:
+        """The open days before today, and every date after the closer's mark (the last date it looked at) up to
+        yesterday that has tickets or reservations and no archive yet. Without a mark (the first run), from the
+        earliest reservation or open day on."""
+        keys = SiteKeys(site_id)
+        pipe: Pipeline = self.redis.pipeline(transaction=False)
+        pipe.smembers(keys.open_days)
+        pipe.get(keys.closer_mark)
+        pipe.zrange(keys.resv_all, 0, 0, withscores=True)
+        members, mark, first_resv = await pipe.execute()
+        due = {_text(d) for d in members if _text(d) < today.isoformat()}
+        if mark:
+            start = date.fromisoformat(_text(mark)) + timedelta(days=1)
+        else:
+            earliest = [date.fromisoformat(d) for d in due]
+            earliest += [datetime.fromtimestamp(score / 1000, self.clock.tz).date() for _, score in first_resv]
+            start = min(earliest, default=today)
+        walk = [(start + timedelta(days=i)).isoformat() for i in range((today - start).days)]
+        if walk:
+            pipe = self.redis.pipeline(transaction=False)
+            for day in walk:
+                pipe.exists(keys.day(day), keys.resv_day(day))
+                pipe.exists(keys.archive_meta(day))  # a manager closed it already
+            found = await pipe.execute()
+            due |= {day for day, data, closed in zip(walk, found[::2], found[1::2], strict=True) if data and not closed}
+        return sorted(due)
+
+    def system_audit(self, site_id: str, action: str) -> dict[str, Any]:
+        """The audit entry of something the server does by itself at ``site_id``."""
+        now = self.clock.now().isoformat(timespec="seconds")
+        return {"at": now, "action": action, "login": SYSTEM, "role": "", "site": site_id, "address": ""}
+
+    async def archived_days(self, site_id: str, first: date, last: date) -> list[str]:
+        """The archived dates of a site from ``first`` to ``last`` (both included), in order."""
+        self.site(site_id)
+        found = await self._read(
+            lambda: self.redis.zrangebyscore(SiteKeys(site_id).archived_days, day_score(first), day_score(last))
+        )
+        return [_text(d) for d in found]
+
+    async def archive(self, site_id: str, day: str) -> DayArchive | None:
+        """The archive of a date, or None when the date is not archived (not closed yet, or past retention)."""
+        found = await self.day_records(site_id, day)
+        return found if found.archived_at is not None else None
+
+    async def day_records(self, site_id: str, day: str) -> DayArchive:
+        """Everything of a site's business date: its archive once it is closed, else its live tickets and
+        reservations (today, or an earlier date the closer has not reached yet) with ``archived_at`` None.
+        One round trip; the reports read every date through here."""
+        (found,) = await self.days_records(site_id, [day])
+        return found
+
+    async def days_records(self, site_id: str, days: list[str]) -> list[DayArchive]:
+        """``day_records`` of many dates (a month, a fiscal year) in one round trip, in the order given."""
+        return [
+            day_archive(site_id, day, archived_at, tickets, reservations)
+            for day, (archived_at, tickets, reservations) in zip(
+                days, await self._stored_days(site_id, days), strict=True
+            )
+        ]
+
+    async def day_tickets(self, site_id: str, day: str) -> tuple[str | None, list[dict[str, Any]]]:
+        """(archived_at or None, the tickets as stored) of a date: archived, or live before its close. The staff
+        view of a past date; ``day_records`` is the typed form."""
+        ((archived_at, tickets, _),) = await self._stored_days(site_id, [day])
+        return archived_at, tickets
+
+    async def _stored_days(
+        self, site_id: str, days: list[str]
+    ) -> list[tuple[str | None, list[dict[str, Any]], list[dict[str, Any]]]]:
+        self.site(site_id)
+        keys = SiteKeys(site_id)
+        script = self._scripts["day_records"]
+        args = [keys.ticket_prefix, keys.resv_prefix, _RESERVATION_FIELDS]
+
+        async def read() -> list[Any]:
+            pipe: Pipeline = self.redis.pipeline(transaction=False)
+            for day in days:
+                day_keys = [
+                    keys.archive_meta(day), keys.archive_tickets(day), keys.archive_reservations(day), keys.day(day),
+                    keys.resv_day(day),
+                ]  # fmt: skip
+                await script(keys=day_keys, args=args, client=pipe)
+            return await pipe.execute() if days else []
+
+        return [
+            (_text(at) or None, stored_rows(tickets), stored_rows(reservations))
+            for at, tickets, reservations in await self._read(read)
+        ]
+
+    async def _read(self, call: Callable[[], Awaitable[_T]]) -> _T:
+        try:
+            return await call()
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise errors.StoreUnavailable("the queue store cannot be reached; try again in a moment") from exc
 
     # ---- other events ------------------------------------------------------------------------
 
@@ -430,7 +565,8 @@ class Store:
             msgspec.json.encode(services).decode(), msgspec.json.encode(counters).decode(),
             keys.durations_prefix,
         ]  # fmt: skip
-        raw = msgspec.json.decode(await self._run("snapshot", [keys.seq, keys.calls(bdate), keys.notices], args))
+        snapshot_keys = [keys.seq, keys.calls(bdate), keys.notices, keys.archive_meta(bdate)]
+        raw = msgspec.json.decode(await self._run("snapshot", snapshot_keys, args))
         waiting = raw["waiting"] if isinstance(raw["waiting"], dict) else {}
         durations = raw["durations"] if isinstance(raw["durations"], dict) else {}
         return Raw(
@@ -444,6 +580,7 @@ class Store:
                 (msgspec.json.decode(n) for n in _as_list(raw.get("notices"))),
                 key=lambda n: (str(n.get("created_at", "")), str(n.get("id", ""))),
             ),
+            closed=bool(raw.get("closed")),
         )
 
     async def ticket(self, ticket_id: str) -> tuple[dict[str, str], int]:

@@ -102,3 +102,24 @@ async def test_closing_a_date_takes_its_calls_off_the_boards(server: Any, http: 
     board = await open_ws(f"{server.ws_url}/ws/v1/sites/city-hall")
     snap = await board.recv()
     assert snap["state"]["calling"] == [] and snap["state"]["recent"] == []
+
+
+async def test_a_date_that_has_not_come_cannot_be_closed(server: Any, http: Any) -> None:
+    """Closing archives the date and stops issuing on it: tomorrow closed today would open with no tickets."""
+    r = await http.post("/api/v1/sites/city-hall/day-close", params={"date": "2026-11-25"})
+    assert r.status_code == 400 and r.json()["code"] == "validation_error", r.text
+    server.clock.set(datetime.fromisoformat("2026-11-25T09:00:00+09:00"))
+    http = await server.login("admin")
+    assert (await issue(http, "pickup"))["business_date"] == "2026-11-25"
+
+
+async def test_after_closing_today_the_kiosk_shows_closed_and_issues_nothing(server: Any, http: Any) -> None:
+    kiosk = await server.device("kiosk", "city-hall")
+    ticket = (await kiosk.post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"})).json()
+    assert (await kiosk.get("/api/v1/sites/city-hall/state")).json()["open"] is True
+    assert (await http.post("/api/v1/sites/city-hall/day-close")).status_code == 200
+    assert (await kiosk.get("/api/v1/sites/city-hall/state")).json()["open"] is False
+    r = await kiosk.post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"})
+    assert r.status_code == 409 and r.json()["code"] == "day_closed", r.text
+    rows = (await http.get("/api/v1/sites/city-hall/tickets")).json()
+    assert [(t["number"], t["status"]) for t in rows] == [(ticket["number"], "unserved")]

@@ -57,6 +57,15 @@ local function fail(code, detail)
   return redis.error_reply(code .. ' ' .. detail)
 end
 
+-- nil while the business date is open, else the refusal: the date was closed (day_close.lua), its archive meta
+-- key (SiteKeys.archive_meta) exists
+local function closed_refusal(meta_key, date)
+  if redis.call('EXISTS', meta_key) == 1 then
+    return fail('day_closed', date .. ' was closed: nothing more is issued or checked in on that date')
+  end
+  return nil
+end
+
 -- Appends the caller's staff audit entry (JSON, '' for none) in the same step as the change it records,
 -- completed with what only the script knows: the ticket, its number and its counter.
 local function audit(key, entry_json, t)
@@ -72,7 +81,8 @@ end
 
 -- Issue a ticket: number it, queue it, index it, append ticket.issued (issue.lua; resv_checkin.lua issues
 -- the ticket of a reservation with it). K and A are issue.lua's KEYS and ARGV, positions as documented
--- there; a caller may pass more after them. Returns what issue.lua returns.
+-- there; a caller may pass more after them. Returns what issue.lua returns; refused with day_closed once the
+-- business date was closed (its archive meta, K[11], exists).
 local function issue_ticket(K, A)
   local function serving(service)
     local n = 0
@@ -92,6 +102,8 @@ local function issue_ticket(K, A)
       end
     end
   end
+  local closed = closed_refusal(K[11], A[12])
+  if closed then return closed end
   local n = redis.call('INCR', K[4])
   local order = redis.call('INCR', K[3])
   local number = A[3] .. string.format('%0' .. A[4] .. 'd', n)
@@ -160,4 +172,38 @@ local function resv_audit(key, entry_json, code, detail)
   if code ~= '' then e['reservation'] = code end
   if detail and detail ~= '' then e['detail'] = detail end
   redis.call('RPUSH', key, cjson.encode(e))
+end
+
+-- A booked reservation not checked in by its release time becomes a no-show and frees its place; appends
+-- reservation.changed (resv_release.lua, and day_close.lua for the date it closes).
+local function release_reservation(key, r, slot_prefix, seq_key, events_key, maxlen, at)
+  redis.call('SREM', rslot_key(slot_prefix, r.date, r.service, r.start), r.code)
+  r.status = 'no_show'
+  r.updated_at = at
+  redis.call('HSET', key, 'status', r.status, 'updated_at', at)
+  resv_changed(seq_key, events_key, maxlen, at, r)
+end
+
+-- The day archive (day_close.lua writes it once, day_records.lua reads it) ---------------------------------
+
+-- A ticket as the archive keeps it and day_records.lua reads it (archived or live alike): the stored hash
+-- without the visitor's token.
+local function stored_ticket(t)
+  t.token = nil
+  return cjson.encode(t)
+end
+
+-- A reservation as the archive keeps it: only the fields listed (server/queue/archive.py RESERVATION_FIELDS),
+-- never the name or phone number.
+local function stored_reservation(r, fields)
+  local kept = {}
+  for _, f in ipairs(fields) do
+    if r[f] then kept[f] = r[f] end
+  end
+  return cjson.encode(kept)
+end
+
+-- '[' .. the JSON texts .. ']': one JSON array of already-encoded objects (cjson would write an empty one as {})
+local function json_array(texts)
+  return '[' .. table.concat(texts, ',') .. ']'
 end

@@ -5,8 +5,9 @@
 -- Keeps who holds the ticket (server/queue/keys.py SiteKeys.operator): recall or start by another operator
 -- hands it over (refused with operator_busy when that operator holds another one); every action that lets
 -- the ticket go (return, no_show, complete, transfer, cancel of a called ticket) frees its holder.
+-- A ticket of today is not moved any more once today was closed (day_close.lua archived it): day_closed.
 -- KEYS: 1 seq, 2 events, 3 ticket hash, 4 recent calls of today (ARGV 22), 5 audit list,
---       6 the click's action key (ARGV 19)
+--       6 the click's action key (ARGV 19), 7 archive meta of today
 -- ARGV: 1 action, 2 allowed source statuses (comma list), 3 target status, 4 event type, 5 now ms,
 --       6 now ISO, 7 queue prefix, 8 counter key prefix, 9 stream maxlen, 10 recent calls kept,
 --       11 operator, 12 outcome, 13 note, 14 new service (transfer), 15 durations key prefix,
@@ -15,7 +16,7 @@
 --       live, 21 ticket key prefix, 22 today's business date (only today's tickets are reinstated; only a
 --       recall of today's ticket goes into today's recent calls)
 -- Returns: the ticket as JSON (a repeated action key: the ticket as it is now, and no event);
---          errors not_found, invalid_transition, operator_busy, idempotency_key_reused
+--          errors not_found, day_closed, invalid_transition, operator_busy, idempotency_key_reused
 local t = hmap(KEYS[3])
 if not t.id then return fail('not_found', 'no such ticket') end
 local action = ARGV[1]
@@ -27,6 +28,10 @@ if ARGV[19] == '1' then
     end
     return cjson.encode(t)
   end
+end
+if t.business_date == ARGV[22] then
+  local closed = closed_refusal(KEYS[7], t.business_date)
+  if closed then return closed end
 end
 if not set_of(ARGV[2])[t.status] then
   return fail('invalid_transition', t.number .. ' is ' .. t.status .. ': it cannot be ' .. action)

@@ -1,7 +1,8 @@
 -- Call a ticket to a counter: the next one by the call order (server/queue/rules.py choose_next),
--- or a given number. Appends ticket.called. The first call of a ticket also sets first_called_at, where its wait
--- ends in the reports; a later call (after "back to queue", a transfer, a reinstated no-show) or a recall does not. The operator then holds the ticket (KEYS[8]) until it leaves
--- called/serving: nobody holds two (operator_busy), a counter holds one (counter_busy).
+-- or a given number. Appends ticket.called. The first call of a ticket also sets first_called_at, where its
+-- wait ends in the reports; a later call (after "back to queue", a transfer, a reinstated no-show) or a recall
+-- does not. The operator then holds the ticket (KEYS[8]) until it leaves called/serving: nobody holds two
+-- (operator_busy), a counter holds one (counter_busy).
 -- KEYS: 1 seq, 2 events, 3 counter hash, 4 streak, 5 recent calls of the date, 6 number index of the date, 7 audit list,
 --       8 the operator's held-ticket key, 9 the click's action key (see ARGV 17)
 -- ARGV: 1 ticket key prefix, 2 queue prefix, 3 business date, 4 now ms, 5 now ISO, 6 ratio,

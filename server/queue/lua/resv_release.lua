@@ -9,10 +9,7 @@ for _, code in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[2])) do
   local key = ARGV[4] .. code
   local r = hmap(key)
   if r.status == 'booked' then
-    redis.call('SREM', rslot_key(ARGV[5], r.date, r.service, r.start), code)
-    r.status = 'no_show'
-    redis.call('HSET', key, 'status', r.status, 'updated_at', ARGV[3])
-    resv_changed(KEYS[1], KEYS[2], ARGV[1], ARGV[3], r)
+    release_reservation(key, r, ARGV[5], KEYS[1], KEYS[2], ARGV[1], ARGV[3])
     released[#released + 1] = code
   end
 end
