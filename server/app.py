@@ -19,6 +19,7 @@ from board import routes as board_pages
 from kiosk import routes as kiosk_pages
 from server import health, ws
 from server.api import admin, auth, errors, notices, printing, public, staff
+from server.api import reports as report_api
 from server.api import reservations as reservation_api
 from server.auth.middleware import auth_middleware, security_headers
 from server.auth.passwords import Hasher
@@ -116,6 +117,7 @@ def create_app(
             *printing.ROUTES,
             *notices.ROUTES,
             *reservation_api.ROUTES,
+            *report_api.ROUTES,
         ],
     )
     pages = [

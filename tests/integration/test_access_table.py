@@ -135,6 +135,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/static/board/{file_path:path}"): "public",
     ("GET", "/phone"): "phone_page",
     ("GET", "/static/phone/{file_path:path}"): "public",
+    # reports: managers and admins of the site (site=all: the caller's own sites, tests/integration/test_reports.py)
+    ("GET", "/api/v1/reports/daily"): "site_manager",
+    ("GET", "/api/v1/reports/monthly"): "site_manager",
+    ("GET", "/api/v1/reports/annual"): "site_manager",
+    ("GET", "/api/v1/reports/due"): "managers",
 }
 SCHEMA_PREFIX = "/schema"  # the OpenAPI document: public
 
@@ -225,6 +230,9 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
         "/api/v1/reservations": "?site=city-hall",
         "/api/v1/reservations/export": "?site=city-hall",
         "/api/v1/reservations/import": "?site=city-hall",
+        "/api/v1/reports/daily": "?site=city-hall&date=2026-11-24",
+        "/api/v1/reports/monthly": "?site=city-hall&month=2026-11",
+        "/api/v1/reports/annual": "?site=city-hall&fiscal_year=2026",
     }
 
     failures = []
