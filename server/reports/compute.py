@@ -85,11 +85,17 @@ class _Group:
         self.waits: array[float] = array("d")
         self.services: array[float] = array("d")
 
-    def count(self, bucket: str, outcome: str | None = None) -> None:
+    def add(self, bucket: str, outcome: str | None, wait: float | None, service: float | None) -> None:
+        """One ticket: how it ended, its wait and its service time (None: not measured)."""
         self.issued += 1
-        self.buckets[bucket] = self.buckets.get(bucket, 0) + 1
+        buckets = self.buckets
+        buckets[bucket] = buckets.get(bucket, 0) + 1
         if outcome is not None:
             self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+        if wait is not None:
+            self.waits.append(wait)
+        if service is not None:
+            self.services.append(service)
 
     @classmethod
     def merged(cls, groups: Iterable[_Group]) -> _Group:
@@ -209,19 +215,19 @@ class ReportBuilder:
             self.days_with_data.setdefault(a.business_date, set()).add(a.site)
 
     def _ticket(self, t: TicketRecord, a: DayArchive, day_group: _Group, midnight: int) -> None:
+        # the hot loop of a fiscal year's report (tens of thousands of tickets a site): kept flat on purpose
         bucket = BUCKET_OF_STATUS.get(t.status, "open")
-        outcome = (t.outcome or "other") if bucket == "served" else None
+        served = bucket == "served"
+        outcome = (t.outcome or "other") if served else None
         wait = _minutes(t.issued_at_ms, t.first_called_at_ms)
-        service = _minutes(t.serving_at_ms, t.finished_at_ms) if bucket == "served" else None
+        service = _minutes(t.serving_at_ms, t.finished_at_ms) if served else None
         svc = self.by_service[t.service]
-        for g in (day_group, svc):
-            g.count(bucket, outcome)
-            if wait is not None:
-                g.waits.append(wait)
-            if service is not None:
-                g.services.append(service)
-        self.priority += t.priority
-        self.recalls += t.recall_count
+        day_group.add(bucket, outcome, wait, service)
+        svc.add(bucket, outcome, wait, service)
+        if t.priority:
+            self.priority += 1
+        if t.recall_count:
+            self.recalls += t.recall_count
         if t.channel in self.channels:
             self.channels[t.channel] += 1
         if t.transfers:
@@ -230,39 +236,26 @@ class ReportBuilder:
             if first != t.service:
                 svc.xfer_in += 1
                 self.by_service[first].xfer_out += 1
-        self._hours(t, bucket, wait, service, midnight)
-        if t.counter:
-            self._counter(t, a.site, bucket, wait, service)
-        if t.operator and bucket == "served":
-            op = self.by_operator[t.operator]
-            op.count(bucket)
-            if service is not None:
-                op.services.append(service)
-        if wait is not None and (len(self.longest) < LONGEST_WAITS or wait > self.longest[0][0]):
-            self._longest(t, a, wait, midnight)
-
-    def _hours(self, t: TicketRecord, bucket: str, wait: float | None, service: float | None, midnight: int) -> None:
-        issue_hour = self._hour((t.issued_at_ms - midnight) // MS_PER_HOUR)
-        issue_hour.issued += 1
+        hour = self._hour((t.issued_at_ms - midnight) // MS_PER_HOUR)
+        hour.issued += 1
         if wait is not None:
-            issue_hour.waits.append(wait)
+            hour.waits.append(wait)
         if t.first_called_at_ms:
             self._hour((t.first_called_at_ms - midnight) // MS_PER_HOUR).called += 1
-        if bucket == "served" and t.finished_at_ms:
+        if served and t.finished_at_ms:
             self._hour((t.finished_at_ms - midnight) // MS_PER_HOUR).served_at += 1
         if service is not None and t.serving_at_ms:
             self._hour((t.serving_at_ms - midnight) // MS_PER_HOUR).services.append(service)
-
-    def _counter(self, t: TicketRecord, site: str, bucket: str, wait: float | None, service: float | None) -> None:
-        c = self.by_counter[t.counter]
-        self.counter_sites.setdefault(t.counter, site)
-        if t.counter_label:
-            self.counter_labels.setdefault(t.counter, t.counter_label)
-        c.count(bucket)
-        if wait is not None:
-            c.waits.append(wait)
-        if service is not None:
-            c.services.append(service)
+        if t.counter:
+            counter = self.by_counter[t.counter]
+            if not counter.issued:
+                self.counter_sites[t.counter] = a.site
+                self.counter_labels[t.counter] = t.counter_label
+            counter.add(bucket, None, wait, service)
+        if t.operator and served:
+            self.by_operator[t.operator].add(bucket, None, None, service)
+        if wait is not None and (len(self.longest) < LONGEST_WAITS or wait > self.longest[0][0]):
+            self._longest(t, a, wait, midnight)
 
     def _longest(self, t: TicketRecord, a: DayArchive, wait: float, midnight: int) -> None:
         entry = model.LongWait(
@@ -425,7 +418,7 @@ class ReportBuilder:
         rows = []
         for cid in order:
             found = self.config.counter(cid)
-            label = found[1].label if found else self.counter_labels.get(cid, cid)
+            label = found[1].label if found else self.counter_labels.get(cid) or cid
             site = found[0].id if found else self.counter_sites.get(cid, "")
             g = self.by_counter[cid]
             rows.append(
