@@ -296,3 +296,17 @@ def test_a_report_encodes_to_json(kind: str) -> None:
                           generated_at=GENERATED)  # fmt: skip
     doc = msgspec.json.decode(msgspec.json.encode(report))
     assert doc["kind"] == kind and doc["totals"]["issued"] == 1
+
+
+def test_new_years_eve_and_day_fall_in_their_own_months() -> None:
+    days = [day_data("2026-12-31", [ticket("2026-12-31")]), day_data("2027-01-01", [ticket("2027-01-01")] * 2)]
+    december = build_report(Period.monthly(2026, 12), ["city-hall"], days, config=CONFIG, today=TODAY,
+                            generated_at=GENERATED)  # fmt: skip
+    january = build_report(Period.monthly(2027, 1), ["city-hall"], days, config=CONFIG, today=TODAY,
+                           generated_at=GENERATED)  # fmt: skip
+    assert (december.totals.issued, january.totals.issued) == (1, 2)
+    assert january.title == "令和9年1月分 月報" and january.days[0].date == "2027-01-01"
+    assert january.days[0].openings == ["closed"]  # 年末年始: counted because something happened
+    year = build_report(Period.annual(2026), ["city-hall"], days, config=CONFIG, today=TODAY, generated_at=GENERATED)
+    months = {m.month: m.issued for m in year.months}
+    assert (months["2026-12"], months["2027-01"]) == (1, 2)
