@@ -32,6 +32,9 @@ Lang = str
 
 LANGUAGES: tuple[Lang, ...] = ("ja", "en", "zh", "ko", "vi", "ja-easy")
 
+MAX_TALLY_TOPICS = 16
+"""Topics of the tally buttons: more would not fit as one-touch buttons on the guide and phone consoles."""
+
 BOARD_AUDIO = ("voice", "chime", "silent")
 """What a display board does on a call: chime and Japanese voice, the chime only, or nothing (text only)."""
 
@@ -271,6 +274,26 @@ class Reservations(_Struct, frozen=True, kw_only=True):
         return entry.capacity_per_counter or self.capacity_per_counter
 
 
+class TallyTopic(_Struct, frozen=True, kw_only=True):
+    """What a phone inquiry or a visitor only directed was about (電話問い合わせ・案内のみの来庁者).
+
+    The id is stored with every count: keep it once the system is in use (rename only the names)."""
+
+    id: str
+    name: str  # Japanese, on the console's button and in the reports
+    name_en: str
+
+
+class Office(_Struct, frozen=True, kw_only=True):
+    """The office side: the topics the guide and phone consoles tally calls and directed visitors by."""
+
+    tally_topics: tuple[TallyTopic, ...] = (TallyTopic(id="other", name="その他", name_en="Other"),)
+
+    def topic(self, topic_id: str) -> TallyTopic | None:
+        """The topic with that id, or None."""
+        return next((topic for topic in self.tally_topics if topic.id == topic_id), None)
+
+
 class Retention(_Struct, frozen=True, kw_only=True):
     """How long the archive of past business dates is kept (the usual keeping period of municipal records).
 
@@ -293,6 +316,7 @@ class Config(_Struct, frozen=True, kw_only=True):
     reservations: Reservations = Reservations()
     retention: Retention = Retention()
     printing: Printing = Printing()
+    office: Office = Office()
     services: tuple[Service, ...]
     sites: tuple[Site, ...]
     closures: tuple[Closure, ...] = ()
@@ -545,6 +569,7 @@ class _Checker:
         self.check_outreach_events()
         self.check_reservations()
         self.check_retention()
+        self.check_office()
         return self.errors
 
     def error(self, path: str, message: str) -> None:
@@ -878,3 +903,19 @@ class _Checker:
         offered.update(s for o in self.config.sunday_openings if o.site == site.id for s in o.services)
         offered.update(s for e in self.config.outreach_events if e.site == site.id for s in e.services)
         return offered
+
+    # office -------------------------------------------------------------------------------------
+
+    def check_office(self) -> None:
+        topics = self.config.office.tally_topics
+        if not topics:
+            self.error("office.tally_topics", "at least one topic is needed (e.g. その他)")
+        if len(topics) > MAX_TALLY_TOPICS:
+            self.error("office.tally_topics", f"at most {MAX_TALLY_TOPICS} topics fit on the consoles")
+        elements = self.elements(topics, "office.tally_topics")
+        for path, topic in elements:
+            self.check_id(f"{path}.id", topic.id)
+            for key in ("name", "name_en"):
+                if not getattr(topic, key).strip():
+                    self.error(f"{path}.{key}", "must not be empty")
+        self.check_unique(((path, topic.id) for path, topic in elements), "id")
