@@ -214,6 +214,34 @@ class SiteKeys:
         """The last date the automatic day close has looked at (YYYY-MM-DD): it looks at later dates only."""
         return f"{self.base}:closer-mark"
 
+    # ---- the office: tallies and incidents (server/office/store.py) ----
+
+    def tallies(self, day: str) -> str:
+        """Phone inquiries and visitors only directed on a date (hash): ``<kind>:<topic>`` -> count."""
+        return f"{self.base}:tally:{day}"
+
+    @property
+    def tally_days(self) -> str:
+        """Dates that have tallies (zset, score yyyymmdd): day close and the retention purge find them here."""
+        return f"{self.base}:tally-days"
+
+    @property
+    def incident_prefix(self) -> str:
+        return f"{self.base}:inc:"
+
+    def incident(self, incident_id: str) -> str:
+        """One incident report (hash): its text fields, status and who recorded and moved it when."""
+        return self.incident_prefix + incident_id
+
+    @property
+    def incidents(self) -> str:
+        """Incident ids of the site (zset) scored by when the incident occurred (epoch ms)."""
+        return f"{self.base}:incidents"
+
+    def incident_numbers(self, fiscal_year: int) -> str:
+        """The last report number given in a fiscal year (報告番号 2026-0001, 2026-0002, ...)."""
+        return f"{self.base}:incident-no:{fiscal_year}"
+
 
 # ---- staff, devices, sessions, audit: not per site (each is a single-key operation) -------------
 
