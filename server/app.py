@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from board import routes as board_pages
 from kiosk import routes as kiosk_pages
 from server import health, ws
-from server.api import admin, auth, errors, notices, printing, public, staff
+from server.api import admin, auth, errors, notices, office, printing, public, staff
 from server.api import reports as report_api
 from server.api import reservations as reservation_api
 from server.auth.middleware import auth_middleware, security_headers
@@ -26,6 +26,8 @@ from server.auth.passwords import Hasher
 from server.clock import Clock
 from server.config import Config, load_config
 from server.console import routes as console_pages
+from server.office import routes as office_pages
+from server.office.store import OfficeStore
 from server.phone import routes as phone_pages
 from server.reservations.jobs import run_reservation_jobs
 from server.reservations.store import ReservationStore
@@ -88,6 +90,7 @@ def create_app(
     clock = clock or Clock(config.timezone, settings.clock_start)
     rt = Runtime(settings=settings, config=config, clock=clock, redis_url=redis_url, hasher=hasher)
     resv = ReservationStore(rt.store)
+    office_store = OfficeStore(rt.store)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -117,6 +120,7 @@ def create_app(
             *printing.ROUTES,
             *notices.ROUTES,
             *reservation_api.ROUTES,
+            *office.ROUTES,
             *report_api.ROUTES,
         ],
     )
@@ -128,17 +132,24 @@ def create_app(
         *board_pages.ROUTES,
         *phone_pages.ROUTES,
         *console_pages.ROUTES,
+        *office_pages.ROUTES,
     ]
     return Litestar(
         route_handlers=[*health.ROUTES, *auth.PAGE_ROUTES, api, ws.site_socket, ws.ticket_socket, *pages],
         template_config=web_pages.template_config(
-            [kiosk_pages.TEMPLATES, board_pages.TEMPLATES, phone_pages.TEMPLATES, console_pages.TEMPLATES]
+            [
+                kiosk_pages.TEMPLATES,
+                board_pages.TEMPLATES,
+                phone_pages.TEMPLATES,
+                console_pages.TEMPLATES,
+                office_pages.TEMPLATES,
+            ]
         ),
         exception_handlers=errors.HANDLERS,
         middleware=[auth_middleware],
         before_send=[security_headers],
         lifespan=[lifespan],
-        state=State({"runtime": rt, "reservations": resv}),
+        state=State({"runtime": rt, "reservations": resv, "office": office_store}),
         # JSON at /schema itself: the sites are offline LANs, so no documentation UI that loads from a CDN.
         openapi_config=OpenAPIConfig(
             title="madoguchi",

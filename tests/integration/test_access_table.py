@@ -57,6 +57,8 @@ POLICIES: dict[str, list[Any]] = {
     "phone_page":   [U,   F,    F,   F,    F,   OK,   OK,  OK,  OK,  F,   F,    OK,   OK,  OK,   OK],
     # changing reservations (and their CSV and slips): phone, guide, managers and admins of the site
     "reservations": [U,   F,    F,   F,    F,   OK,   F,   OK,  F,   F,   F,    OK,   F,   OK,   F],
+    # counting phone inquiries and directed visitors: the guide, phone operators, managers and admins of the site
+    "tally":        [U,   F,    F,   F,    F,   OK,   F,   OK,  F,   F,   F,    OK,   F,   OK,   F],
 }  # fmt: skip
 
 ROUTES: dict[tuple[str, str], str] = {
@@ -135,6 +137,16 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/static/board/{file_path:path}"): "public",
     ("GET", "/phone"): "phone_page",
     ("GET", "/static/phone/{file_path:path}"): "public",
+    ("GET", "/api/v1/sites/{site:str}/tallies"): "site_staff",
+    ("POST", "/api/v1/sites/{site:str}/tallies"): "tally",
+    # every staff of a site records an incident report there; managers and admins of the site read and move them
+    ("POST", "/api/v1/incidents"): "site_staff",
+    ("GET", "/api/v1/incidents"): "site_manager",
+    ("GET", "/api/v1/incidents/{incident_id:str}"): "site_manager",
+    ("PATCH", "/api/v1/incidents/{incident_id:str}"): "site_manager",
+    ("GET", "/incidents"): "any_staff",
+    ("GET", "/incidents/{incident_id:str}/print"): "site_manager",
+    ("GET", "/static/office/{file_path:path}"): "public",
     # reports: managers and admins of the site (site=all: the caller's own sites, tests/integration/test_reports.py)
     ("GET", "/api/v1/reports/daily"): "site_manager",
     ("GET", "/api/v1/reports/monthly"): "site_manager",
@@ -177,6 +189,10 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
                "phone": "090-0000-0001"}  # fmt: skip
     booked = await admin.post("/api/v1/reservations", json=booking)
     assert booked.status_code == 201, booked.text
+    incident = {"site": "city-hall", "category": "trouble", "title": "紙詰まり", "occurred_at": "2026-11-24T09:00:00",
+                "description": "発券機の紙詰まり"}  # fmt: skip
+    recorded = await admin.post("/api/v1/incidents", json=incident)
+    assert recorded.status_code == 201, recorded.text
 
     clients: dict[str, Any] = {"anonymous": server.http()}
     clients["kiosk"] = await server.device("kiosk", "city-hall")
@@ -196,7 +212,7 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
     params = {
         "site": "city-hall", "counter": "ch-booth-1", "ticket_id": ticket["id"], "token": ticket["token"],
         "login": target["login"], "change": "enable", "device_id": device_id, "code": booked.json()["code"],
-        "job_id": "pj-none", "notice_id": "no-such-notice",
+        "job_id": "pj-none", "notice_id": "no-such-notice", "incident_id": recorded.json()["id"],
     }  # fmt: skip
     bodies: dict[str, Any] = {
         "/api/v1/auth/login": target,
@@ -215,6 +231,9 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
         "/api/v1/agent/status": {"online": True, "paper_out": False},
         "/api/v1/agent/jobs/{job_id:str}": {"state": "printed"},
         "/api/v1/sites/{site:str}/notices": {"text": "本日は混み合っています"},
+        "/api/v1/sites/{site:str}/tallies": {"kind": "guide", "topic": "other"},
+        "/api/v1/incidents": incident,
+        "/api/v1/incidents/{incident_id:str}": {"status": "reported"},
         "/api/v1/reservations": {
             "site": "city-hall",
             "service": "pickup",
@@ -230,6 +249,7 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
         "/api/v1/reservations": "?site=city-hall",
         "/api/v1/reservations/export": "?site=city-hall",
         "/api/v1/reservations/import": "?site=city-hall",
+        "/api/v1/incidents": "?site=city-hall",
         "/api/v1/reports/daily": "?site=city-hall&date=2026-11-24",
         "/api/v1/reports/monthly": "?site=city-hall&month=2026-11",
         "/api/v1/reports/annual": "?site=city-hall&fiscal_year=2026",
