@@ -1,5 +1,6 @@
 // The general-reception guide console (/guide/{site}): issue on a visitor's behalf, check in reservations,
-// watch the queue and the printers, reprint and cancel, reinstate a no-show whose visitor came back.
+// watch the queue and the printers, reprint and cancel, reinstate a no-show whose visitor came back, and count
+// the visitors only directed and the calls taken (tallies).
 //
 // Live from the site socket (a staff session gets the staff projection): ticket and counter events refresh
 // the waits and the waiting tickets from the API, printer events update the printers and the alerts at once.
@@ -10,6 +11,7 @@ import { $, $all, debounce } from "/static/web/dom.js";
 import { loadCatalogs, t } from "/static/web/i18n.js";
 import { rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
 import { LiveSocket } from "/static/web/ws.js";
+import { TallyPanel } from "/static/office/tallies.js";
 import { normalizeCode, validCode } from "./codes.js";
 import { checkinText } from "./checkin.js";
 import { IssuePanel } from "./guide-issue.js";
@@ -152,6 +154,12 @@ const reservations = new Reservations($("#reservations"), $("#reservation-search
   onError: failed,
 });
 
+// a visitor only directed (案内のみ) or a phone call taken at the desk, counted with one touch
+const tallies = new TallyPanel(
+  { topics: $("#tally-topics"), kinds: $("#tally-kinds"), total: $("#tally-total"), undo: $("#tally-undo"), result: $("#tally-result") },
+  { site: () => SITE, lang, kinds: ["guide", "phone"], onError: failed },
+);
+
 // managers and admins only: the panel is in the page only for them
 const notices = $("#notice-form")
   ? new NoticesPanel(
@@ -162,6 +170,7 @@ const notices = $("#notice-form")
 
 function render() {
   notices?.load(guide.state?.notices);
+  tallies.render();
   issuePanel.render(guide.state);
   queue.render(guide.state, guide.waiting, guide.noShows);
   printers.render();
@@ -219,6 +228,10 @@ function onEvent(message) {
     reservations.changed(message);
     return;
   }
+  if (message.type === "tally.changed") {
+    tallies.changed(message);
+    return;
+  }
   if (message.type === "printer.changed") {
     printers.changed(message);
     issuePanel.jobChanged(message.job);
@@ -237,6 +250,7 @@ function onStatus(status) {
     refresh();
     refreshPrinters();
     reservations.reload(); // bookings made while the socket was down
+    tallies.load(); // and counts
   }
 }
 

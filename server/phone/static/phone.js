@@ -1,5 +1,6 @@
 // The phone reservation console (/phone): choose a site, a service and a day, see the slots with their free
-// places, book with a kana name and a phone number, read the code back, and find, move or cancel a booking.
+// places, book with a kana name and a phone number, read the code back, and find, move or cancel a booking;
+// count every call by topic (電話問い合わせ, the tally panel) for the chosen site.
 //
 // Live: one socket on the chosen site. Every `reservation.changed` of the day on screen refetches the slots
 // and the day's list (one debounced request each), so a place another operator just took disappears at
@@ -11,6 +12,7 @@ import { $, $all, debounce, h } from "/static/web/dom.js";
 import { formatTime, loadCatalogs, t } from "/static/web/i18n.js";
 import { rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
 import { LiveSocket } from "/static/web/ws.js";
+import { TallyPanel } from "/static/office/tallies.js";
 import { nameProblem, normalizePhone, phoneProblem, spacedCode, spelledCode, toKatakana } from "./text.js";
 import { longDate, renderDates, renderFacts, renderRows, renderSlots, renderSpelling, slotText, useTimeZone } from "./views.js";
 
@@ -42,6 +44,11 @@ const state = {
 const serviceName = (id) => serviceNames[id]?.[state.lang] ?? serviceNames[id]?.ja ?? id;
 const siteName = (id) => siteNames[id]?.[state.lang] ?? siteNames[id]?.ja ?? id;
 const enc = encodeURIComponent;
+
+const tallies = new TallyPanel(
+  { topics: $("#tally-topics"), kinds: null, total: $("#tally-total"), undo: $("#tally-undo"), result: $("#tally-result") },
+  { site: () => state.site, lang: () => state.lang, kinds: ["phone"], onError: signedOut },
+);
 
 // ---- small helpers ---------------------------------------------------------------------------------------
 
@@ -142,6 +149,7 @@ async function chooseSite(site) {
   state.list = null;
   state.search = null;
   renderSites();
+  $("#tally-site").textContent = siteName(site);
   watch(site);
   await loadCalendar();
 }
@@ -615,6 +623,8 @@ function onEvent(message) {
     }
     refreshSearch();
     if (r.code) refreshDetail(r.code);
+  } else if (message.type === "tally.changed") {
+    tallies.changed(message);
   } else if (message.type === "day.closed" || message.type === "counter.changed") {
     refreshSlots(); // a day closing or a counter change may change what is still offered
   }
@@ -630,6 +640,7 @@ function onStatus(status) {
     refreshSlots();
     refreshList();
     refreshSearch();
+    tallies.load(); // counts made on other consoles while the socket was down
   }
 }
 
@@ -655,6 +666,8 @@ function renderAll() {
   renderList();
   if (state.search !== null) renderSearch();
   if (state.move) $("#move-text").textContent = t(state.lang, "phone.move_banner", { code: state.move.code, slot: slotText(state.lang, state.move) });
+  if (state.site) $("#tally-site").textContent = siteName(state.site);
+  tallies.render();
 }
 
 /** The staff language changed (the top bar is retranslated already): redraw what the script drew. */
