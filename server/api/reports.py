@@ -8,6 +8,7 @@ Tsuyazaki gets Tsuyazaki only; asking for City Hall by name is 403 for them). A 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get
@@ -20,7 +21,7 @@ from server.auth.principals import Staff
 from server.reports import model
 from server.reports.compute import ALL_SITES
 from server.reports.formats import HTML_CSP, MEDIA_TYPES, Format, filename, to_csv, to_html, to_xlsx
-from server.reports.periods import FIRST_YEAR, LAST_YEAR, DueReport, Period, due_reports
+from server.reports.periods import FIRST_YEAR, LAST_YEAR, MONTH_PATTERN, DueReport, Period, due_reports, month_period
 from server.reports.source import make_report
 from server.tabular import csv_download
 
@@ -48,10 +49,13 @@ def report_sites(request: Request[Any, Any, Any], site: str) -> list[str]:
     return [site]
 
 
-async def _report(request: Request[Any, Any, Any], period: Period, site: str, fmt: Format) -> Response[Any]:
+async def _report(
+    request: Request[Any, Any, Any], period: Callable[[], Period], site: str, fmt: Format
+) -> Response[Any]:
+    """``period`` is built after the site is checked: an unknown site is 404 whatever the period says."""
     rt = runtime(request)
     sites = report_sites(request, site)
-    report = await make_report(rt.store, request.app.state.get("office"), rt.accounts, period, sites)
+    report = await make_report(rt.store, request.app.state.get("office"), rt.accounts, period(), sites)
     return render(report, fmt, {s.id: s.name for s in rt.config.sites})
 
 
@@ -84,17 +88,17 @@ async def daily_report(
     day: Annotated[dt.date, QueryParameter(name="date")],
     format: FromQuery[Format] = "json",
 ) -> Response[Any]:
-    return await _report(request, Period.daily(day), site, format)
+    return await _report(request, lambda: Period.daily(day), site, format)
 
 
 @get("/reports/monthly", guards=[reporters], summary="月報: a calendar month (this month: up to today)")
 async def monthly_report(
     request: Request[Any, Any, Any],
     site: SiteParam,
-    month: Annotated[str, QueryParameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
+    month: Annotated[str, QueryParameter(pattern=MONTH_PATTERN, description="YYYY-MM")],
     format: FromQuery[Format] = "json",
 ) -> Response[Any]:
-    return await _report(request, Period.monthly(int(month[:4]), int(month[5:])), site, format)
+    return await _report(request, lambda: month_period(month), site, format)
 
 
 @get("/reports/annual", guards=[reporters], summary="年報: a fiscal year, April YYYY to March YYYY+1")
@@ -104,7 +108,7 @@ async def annual_report(
     fiscal_year: Annotated[int, QueryParameter(ge=FIRST_YEAR, le=LAST_YEAR)],
     format: FromQuery[Format] = "json",
 ) -> Response[Any]:
-    return await _report(request, Period.annual(fiscal_year), site, format)
+    return await _report(request, lambda: Period.annual(fiscal_year), site, format)
 
 
 @get("/reports/due", guards=[reporters], summary="The reports of the caller's sites due now or soon, by deadline")

@@ -25,14 +25,20 @@ if TYPE_CHECKING:
 FORMATS = ("json", "csv", "xlsx", "html")
 
 
-def _month(value: str) -> tuple[int, int]:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-        raise argparse.ArgumentTypeError(f"not a month: {value!r} (e.g. 2026-11)")
-    return int(value[:4]), int(value[5:])
+def _month(value: str) -> Period:
+    from server.queue.errors import DomainError
+    from server.reports.periods import month_period
+
+    try:
+        return month_period(value)
+    except DomainError:
+        raise argparse.ArgumentTypeError(f"not a month: {value!r} (e.g. 2026-11)") from None
 
 
 def _fiscal_year(value: str) -> int:
-    if not re.fullmatch(r"\d{4}", value):
+    from server.reports.periods import FIRST_YEAR, LAST_YEAR
+
+    if not re.fullmatch(r"[0-9]{4}", value) or not FIRST_YEAR <= int(value) <= LAST_YEAR:
         raise argparse.ArgumentTypeError(f"not a fiscal year: {value!r} (e.g. 2026 for April 2026 - March 2027)")
     return int(value)
 
@@ -61,7 +67,8 @@ def _period(args: argparse.Namespace) -> Period:
     if args.report_kind == "daily":
         return Period.daily(args.date)
     if args.report_kind == "monthly":
-        return Period.monthly(*args.month)
+        period: Period = args.month
+        return period
     return Period.annual(args.fiscal_year)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar as pycal
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -83,6 +84,16 @@ class Period:
 class BadPeriod(DomainError):
     code = "validation_error"
     status_code = 400
+
+
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+def month_period(text: str) -> Period:
+    """``YYYY-MM`` as a monthly period; 400 for another text or a year out of range (year 0 has no date)."""
+    if not re.fullmatch(MONTH_PATTERN, text) or not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+        raise BadPeriod(f"month must be YYYY-MM between {FIRST_YEAR} and {LAST_YEAR}, not {text!r}")
+    return Period.monthly(int(text[:4]), int(text[5:]))
 
 
 def check_period(period: Period, today: dt.date) -> None:
