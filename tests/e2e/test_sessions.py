@@ -54,6 +54,9 @@ async def test_signing_in_again_after_the_csrf_cookie_expired(create_server: Any
     await sign_in(page, server, credentials)
     await choose(page, COUNTER, ["pickup"])
     await context.clear_cookies(name="madoguchi_csrf")  # as an old browser's cookie would have expired
+    await page.close()  # (an open console would reload itself when its session is replaced)
+    page = await pages.page(context)
+    await page.goto(f"{server.base_url}/api/v1/sites")
     status = await page.evaluate(
         """async (cred) => (await fetch("/api/v1/auth/login", {method: "POST", body: JSON.stringify(cred),
              headers: {"content-type": "application/json"}})).status""",
