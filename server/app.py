@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -66,13 +67,21 @@ async def check_persistence(rt: Runtime) -> None:
         log.warning("the store fsyncs its AOF %s, not always: a crash may lose the last second of tickets", fsync)
 
 
-async def _close_past_days(rt: Runtime) -> None:
+async def _day_jobs(rt: Runtime) -> None:
+    """Every minute: close and archive the past dates nobody closed. Once a day (and at start): delete what is
+    past the archive's retention. Both are safe in several processes at once (each date is archived once)."""
+    purged_on: date | None = None
     while True:
         try:
             for site, day, n in await rt.store.close_past_days():
-                log.info("closed business date %s of %s: %d tickets unserved", day, site, n)
+                log.info("closed and archived business date %s of %s: %d tickets unserved", day, site, n)
+            today = rt.store.business_date()
+            if purged_on != today:
+                for site, day in await rt.store.purge_past_retention():
+                    log.info("deleted business date %s of %s: past the archive's retention", day, site)
+                purged_on = today
         except Exception as exc:  # the next round retries; the reason is logged once per round
-            log.warning("day close of past dates failed: %s", exc)
+            log.warning("day close of past dates or the retention purge failed: %s", exc)
         await asyncio.sleep(DAY_CLOSE_INTERVAL_S)
 
 
@@ -97,7 +106,7 @@ def create_app(
         if not embedded:
             await check_persistence(rt)
         await rt.start()
-        closer = asyncio.create_task(_close_past_days(rt), name="day-close")
+        closer = asyncio.create_task(_day_jobs(rt), name="day-close")
         resv_jobs = asyncio.create_task(run_reservation_jobs(resv), name="reservation-jobs")
         try:
             yield

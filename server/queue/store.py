@@ -31,9 +31,10 @@ from server.queue.archive import (
     DayArchive,
     day_archive,
     day_score,
+    retention_cutoff,
     stored_rows,
 )
-from server.queue.keys import SiteKeys, token_key
+from server.queue.keys import SiteKeys, resv_code_key, token_key
 from server.queue.models import EVENT_OF as EVENTS
 from server.queue.models import Action, Channel, QueueClass, allowed_from, target_of
 
@@ -406,8 +407,8 @@ class Store:
         return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
 
     async def close_past_days(self) -> list[tuple[str, str, int]]:
-        """Close and archive every date before today that is not archived yet and has tickets or
-        reservations: a day nobody closed, and a day with reservations only (every reserved visitor stayed away).
+        """Close and archive every date before today that is not archived yet and has tickets, reservations or
+        tallies: a day nobody closed, and a day with reservations only (every reserved visitor stayed away).
 
         Run every minute by every server process: each date is archived by exactly one close (the script
         checks the archive first), and this returns the dates this call archived with the tickets it made
@@ -425,26 +426,27 @@ class Store:
 
     async def _days_to_close(self, site_id: str, today: date) -> list[str]:
         """The open days before today, and every date after the closer's mark (the last date it looked at) up to
-        yesterday that has tickets or reservations and no archive yet. Without a mark (the first run), from the
-        earliest reservation or open day on."""
+        yesterday that has tickets, reservations or tallies and no archive yet. Without a mark (the first run),
+        from the earliest reservation, tally or open day on."""
         keys = SiteKeys(site_id)
         pipe: Pipeline = self.redis.pipeline(transaction=False)
         pipe.smembers(keys.open_days)
         pipe.get(keys.closer_mark)
         pipe.zrange(keys.resv_all, 0, 0, withscores=True)
-        members, mark, first_resv = await pipe.execute()
+        pipe.zrange(keys.tally_days, 0, 0)
+        members, mark, first_resv, first_tally = await pipe.execute()
         due = {_text(d) for d in members if _text(d) < today.isoformat()}
         if mark:
             start = date.fromisoformat(_text(mark)) + timedelta(days=1)
         else:
-            earliest = [date.fromisoformat(d) for d in due]
+            earliest = [date.fromisoformat(d) for d in due] + [date.fromisoformat(_text(d)) for d in first_tally]
             earliest += [datetime.fromtimestamp(score / 1000, self.clock.tz).date() for _, score in first_resv]
             start = min(earliest, default=today)
         walk = [(start + timedelta(days=i)).isoformat() for i in range((today - start).days)]
         if walk:
             pipe = self.redis.pipeline(transaction=False)
             for day in walk:
-                pipe.exists(keys.day(day), keys.resv_day(day))
+                pipe.exists(keys.day(day), keys.resv_day(day), keys.tallies(day))
                 pipe.exists(keys.archive_meta(day))  # a manager closed it already
             found = await pipe.execute()
             due |= {day for day, data, closed in zip(walk, found[::2], found[1::2], strict=True) if data and not closed}
@@ -512,6 +514,46 @@ class Store:
             (_text(at) or None, stored_rows(tickets), stored_rows(reservations))
             for at, tickets, reservations in await self._read(read)
         ]
+
+    async def purge_past_retention(self) -> list[tuple[str, str]]:
+        """Delete every archived date (with its tallies and live leftovers) and every incident report past the
+        retention of config ``[retention]``; each deletion is audited as the system. Idempotent: several server
+        processes may run it at once. Returns the (site, date) pairs deleted."""
+        cutoff = retention_cutoff(self.business_date(), self.config.retention.archive_fiscal_years)
+        deleted: list[tuple[str, str]] = []
+        for site in self.config.sites:
+            keys = SiteKeys(site.id)
+            last = day_score(cutoff - timedelta(days=1))
+            pipe: Pipeline = self.redis.pipeline(transaction=False)
+            pipe.zrangebyscore(keys.archived_days, "-inf", last)
+            pipe.zrangebyscore(keys.tally_days, "-inf", last)
+            archived, tallied = await self._read(pipe.execute)
+            for day in sorted({_text(d) for d in archived} | {_text(d) for d in tallied}):
+                await self._purge_day(site.id, day)
+                deleted.append((site.id, day))
+            cutoff_ms = int(datetime.combine(cutoff, datetime.min.time(), self.clock.tz).timestamp() * 1000)
+            entry = msgspec.json.encode(self.system_audit(site.id, "incident.purge")).decode()
+            await self._run(
+                "incident_purge",
+                [keys.incidents, keys.audit(self.business_date().isoformat())],
+                [cutoff_ms, keys.incident_prefix, entry],
+            )
+        return deleted
+
+    async def _purge_day(self, site_id: str, day: str) -> None:
+        keys = SiteKeys(site_id)
+        prefixes = sorted({s.prefix for s in self.config.services})
+        script_keys = [
+            keys.archive_meta(day), keys.archive_tickets(day), keys.archive_reservations(day), keys.archived_days,
+            keys.day(day), keys.numbers(day), keys.resv_day(day), keys.resv_all, keys.resv_due, keys.resv_purge,
+            keys.tallies(day), keys.tally_days, keys.audit(self.business_date().isoformat()),
+            *(keys.number(day, p) for p in prefixes),
+        ]  # fmt: skip
+        entry = msgspec.json.encode(self.system_audit(site_id, "archive.purge")).decode()
+        args = [day, keys.ticket_prefix, keys.resv_prefix, keys.resv_slot_prefix, entry]
+        _, _, codes = await self._run("archive_purge", script_keys, args)
+        if codes:
+            await self._read(lambda: self.redis.delete(*(resv_code_key(_text(c)) for c in codes)))
 
     async def _read(self, call: Callable[[], Awaitable[_T]]) -> _T:
         try:

@@ -293,3 +293,72 @@ async def test_the_archive_survives_a_killed_store(create_redis: Any, create_ser
     assert await records(server, "2026-11-24") == before
     refused = await manager.post(f"/api/v1/sites/{SITE}/tickets", json={"service": "pickup"})
     assert refused.status_code == 409 and refused.json()["code"] == "day_closed", refused.text
+
+
+async def test_retention_deletes_a_date_after_its_fiscal_year_plus_five(create_server: Any) -> None:
+    server = create_server()
+    store = server.runtime.store
+    manager = await server.login("manager")
+    old = await issue(manager, "pickup")
+    code = await reserve(manager, "2026-11-25", "10:00")
+    assert (await manager.post(f"/api/v1/sites/{SITE}/day-close")).status_code == 200
+    server.clock.set(at("2027-04-01T10:00"))  # FY2027 begins
+    await server.call(store.close_past_days())  # archives the reservation's 11/25
+    kept = await issue(await server.login("manager"), "pickup")
+    assert (await (await server.login("manager")).post(f"/api/v1/sites/{SITE}/day-close")).status_code == 200
+
+    server.clock.set(at("2032-03-31T23:00"))  # the last day of FY2031: FY2026 is still kept
+    assert await server.call(store.purge_past_retention()) == []
+    assert len((await records(server, "2026-11-24")).tickets) == 1
+
+    server.clock.set(at("2032-04-01T00:30"))
+    assert await server.call(store.purge_past_retention()) == [(SITE, "2026-11-24"), (SITE, "2026-11-25")]
+    assert await server.call(store.purge_past_retention()) == []  # once is enough; a second process finds nothing
+    gone = await records(server, "2026-11-24")
+    assert gone.archived_at is None and gone.tickets == () and gone.reservations == ()
+    assert await server.call(store.archived_days(SITE, date(2026, 4, 1), date(2032, 3, 31))) == ["2027-04-01"]
+    assert [t.id for t in (await records(server, "2027-04-01")).tickets] == [kept["id"]]
+    admin = await server.login("admin")
+    assert (await admin.get(f"/api/v1/reservations/{code}")).status_code == 404
+    r = await admin.get(f"/api/v1/sites/{SITE}/tickets", params={"date": "2026-11-24"})
+    assert r.status_code == 404 and r.json()["code"] == "not_archived"
+    assert (await admin.get(f"/api/v1/tickets/by-token/{old['token']}")).status_code == 404
+    log = (await admin.get("/api/v1/audit", params={"date": "2032-04-01", "site": SITE})).json()
+    purged = [e for e in log if e["action"] == "archive.purge"]
+    assert [(e["login"], e["detail"].split(":")[0]) for e in purged] == [
+        ("system", "2026-11-24"),
+        ("system", "2026-11-25"),
+    ]
+
+
+async def test_a_day_with_tallies_only_is_archived_and_retention_takes_tallies_and_incidents(
+    create_server: Any,
+) -> None:
+    """The counters stayed shut but the phone rang: the date is closed and archived, and goes with its tallies and
+    incident reports when its retention ends."""
+    server = create_server()
+    guide = await server.login("guide", (SITE,))
+    r = await guide.post(f"/api/v1/sites/{SITE}/tallies", json={"kind": "phone", "topic": "reservation"})
+    assert r.status_code == 200, r.text
+    report = {"site": SITE, "category": "trouble", "title": "発券機の紙詰まり", "occurred_at": "2026-11-24T09:00:00",
+              "description": "紙詰まりで5分間発券できなかった"}  # fmt: skip
+    assert (await guide.post("/api/v1/incidents", json=report)).status_code == 201
+
+    server.clock.set(at("2026-11-25T08:00"))
+    store = server.runtime.store
+    assert await server.call(store.close_past_days()) == [(SITE, "2026-11-24", 0)]
+    day = await records(server, "2026-11-24")
+    assert day.archived_at is not None and day.tickets == () and day.reservations == ()
+
+    server.clock.set(at("2032-04-01T00:30"))
+    assert await server.call(store.purge_past_retention()) == [(SITE, "2026-11-24")]
+    admin = await server.login("admin")
+    counts = (await admin.get(f"/api/v1/sites/{SITE}/tallies", params={"date": "2026-11-24"})).json()
+    assert counts["totals"] == {"phone": 0, "guide": 0}
+    reports = await admin.get("/api/v1/incidents", params={"site": SITE, "from": "2026-11-01", "to": "2026-11-30"})
+    assert reports.status_code == 200 and reports.json() == []
+    log = (await admin.get("/api/v1/audit", params={"date": "2032-04-01", "site": SITE})).json()
+    assert [(e["action"], e["login"]) for e in log if e["action"].endswith(".purge")] == [
+        ("archive.purge", "system"),
+        ("incident.purge", "system"),
+    ]
