@@ -157,8 +157,9 @@ def _chart(title: str, labels: list[str], values: Sequence[float | None], **kw: 
     return title, markupsafe.Markup(bar_chart(labels, values, title=title, **kw))
 
 
-def _charts(report: model.Report) -> list[tuple[str, markupsafe.Markup]]:
-    """Tickets and waits per hour; per day (monthly) or per month (annual) too."""
+def report_charts(report: model.Report) -> list[tuple[str, markupsafe.Markup]]:
+    """Tickets and waits per hour; per day (monthly) or per month (annual) too: (caption, SVG) pairs, for the
+    printed report and the reports page alike."""
     charts = []
     hours = report.by_hour
     if hours and any(h.issued for h in hours):
@@ -191,6 +192,6 @@ def to_html(report: model.Report, site_names: dict[str, str]) -> str:
         css=markupsafe.Markup(_CSS),  # our own file: quotes in font names must stay quotes
         summary_halves=[details[:half], details[half:]],
         tables=[part for table in rest for part in _printed(table)],
-        charts=_charts(report),
+        charts=report_charts(report),
         kind_ja={"daily": "日報", "monthly": "月報", "annual": "年報"}[report.kind],
     )
