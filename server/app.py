@@ -30,6 +30,7 @@ from server.console import routes as console_pages
 from server.office import routes as office_pages
 from server.office.store import OfficeStore
 from server.phone import routes as phone_pages
+from server.reports import pages as report_pages
 from server.reservations.jobs import run_reservation_jobs
 from server.reservations.store import ReservationStore
 from server.runtime import Runtime
@@ -142,6 +143,7 @@ def create_app(
         *phone_pages.ROUTES,
         *console_pages.ROUTES,
         *office_pages.ROUTES,
+        *report_pages.ROUTES,
     ]
     return Litestar(
         route_handlers=[*health.ROUTES, *auth.PAGE_ROUTES, api, ws.site_socket, ws.ticket_socket, *pages],
@@ -152,6 +154,7 @@ def create_app(
                 phone_pages.TEMPLATES,
                 console_pages.TEMPLATES,
                 office_pages.TEMPLATES,
+                report_pages.TEMPLATES,
             ]
         ),
         exception_handlers=errors.HANDLERS,

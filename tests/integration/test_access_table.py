@@ -152,6 +152,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/reports/monthly"): "site_manager",
     ("GET", "/api/v1/reports/annual"): "site_manager",
     ("GET", "/api/v1/reports/due"): "managers",
+    # the reports page: managers and admins (of no one site: "all" is the caller's own sites); a site by name only
+    # for who has it (the page answers 403 with the reason)
+    ("GET", "/reports"): "managers",
+    ("GET", "/reports?site=city-hall"): "site_manager",
+    ("GET", "/static/reports/{file_path:path}"): "public",
 }
 SCHEMA_PREFIX = "/schema"  # the OpenAPI document: public
 

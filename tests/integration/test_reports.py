@@ -6,8 +6,10 @@ report of the running month; a manager limited to Tsuyazaki sees Tsuyazaki only;
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -243,3 +245,108 @@ async def test_the_cli_writes_the_same_report(server: LiveServer, redis_url: str
 
     unknown = cli("daily", "--site", "nowhere", "--date", "2026-11-24")
     assert unknown.returncode == 1 and b"unknown_site" in unknown.stderr
+
+
+# ---- the reports page (/reports) ---------------------------------------------------------------------
+
+
+def _figure(page: str, key: str) -> str:
+    found = re.search(rf'data-figure="{key}"><dt>[^<]*</dt><dd><span class="r-value">([^<]*)</span>', page)
+    assert found, f"no figure {key} on the page"
+    return found.group(1)
+
+
+def _site_options(page: str) -> list[str]:
+    select = page[page.index('<select class="r-input" id="site"') :]
+    return re.findall(r'<option value="([^"]+)"', select[: select.index("</select>")])
+
+
+async def test_the_reports_page_shows_the_report_with_its_charts_and_downloads(server: LiveServer) -> None:
+    await _simulated_day(server)
+    manager = await server.login("manager")
+    r = await manager.get("/reports", params={"kind": "daily", "site": SITE, "date": "2026-11-24"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), r.text
+    page = r.text
+    assert '<h2 id="report-title">令和8年11月24日 日報</h2>' in page
+    assert (_figure(page, "issued"), _figure(page, "served"), _figure(page, "no_show")) == ("8", "5", "1")
+    assert page.count("<svg") == 2 and "時間帯別の発券数" in page  # the printed report's charts, drawn here
+    assert 'value="2026-11-24"' in page and "令和8年11月24日" in page
+    assert "script-src 'self'" in r.headers["content-security-policy"], "the app's policy: no inline script"
+    assert "<script>" not in page and " style=" not in page
+    links = dict(re.findall(r'id="download-(csv|xlsx|html)" href="([^"]+)"', page))
+    assert set(links) == {"csv", "xlsx", "html"}
+    csv_file = await manager.get(html.unescape(links["csv"]))
+    assert csv_file.status_code == 200 and csv_file.content.startswith(b"\xef\xbb\xbf")
+    assert csv_file.content.decode("utf-8-sig").startswith("令和8年11月24日 日報,福津市役所")
+    printed = await manager.get(html.unescape(links["html"]))
+    assert "<h1>令和8年11月24日 日報</h1>" in printed.text
+
+    month = await manager.get("/reports", params={"kind": "monthly", "month": "2026-11"})
+    assert month.status_code == 200 and '<h2 id="report-title">令和8年11月分 月報</h2>' in month.text
+    assert _figure(month.text, "issued") == "8" and "2026-11-24 まで集計" in month.text
+    assert month.text.count("<svg") == 4  # per hour and per day
+    year = await manager.get("/reports", params={"kind": "annual", "fiscal_year": "2026", "site": "all"})
+    assert '<h2 id="report-title">令和8年度 年報</h2>' in year.text and _figure(year.text, "issued") == "8"
+    assert "2026年度（令和8年度）" in year.text
+
+
+async def test_the_reports_page_of_a_manager_limited_to_tsuyazaki(server: LiveServer) -> None:
+    admin = await server.login("admin")
+    await _issue(admin, "pickup")
+    manager = await server.login("manager", ("tsuyazaki",))
+    r = await manager.get("/reports")
+    assert r.status_code == 200, r.text
+    assert _site_options(r.text) == ["all", "tsuyazaki"]
+    assert '<span class="r-site-name">津屋崎行政センター</span>' in r.text and _figure(r.text, "issued") == "0"
+    refused = await manager.get("/reports", params={"site": SITE})
+    assert refused.status_code == 403 and 'id="problem"' in refused.text and 'id="report"' not in refused.text
+    assert _site_options(refused.text) == ["all", "tsuyazaki"]
+    assert _site_options((await admin.get("/reports")).text)[:3] == ["all", SITE, "tsuyazaki"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"kind": "weekly"}, 400),
+        ({"date": "2026-11-25"}, 400),  # not begun
+        ({"date": "24.11.2026"}, 400),
+        ({"date": "2026-02-30"}, 400),
+        ({"date": "1999-12-31"}, 400),
+        ({"kind": "monthly", "month": "2026-13"}, 400),
+        ({"kind": "monthly", "month": "0000-01"}, 400),
+        ({"kind": "annual", "fiscal_year": "26"}, 400),
+        ({"kind": "annual", "fiscal_year": "2027"}, 400),
+        ({"site": "nowhere"}, 404),
+        ({"site": "x" * 5000}, 404),
+    ],
+)
+async def test_a_bad_choice_on_the_reports_page_is_a_4xx_page_saying_why(
+    server: LiveServer, params: dict[str, str], status: int
+) -> None:
+    manager = await server.login("manager")
+    r = await manager.get("/reports", params=params)
+    assert r.status_code == status and r.headers["content-type"].startswith("text/html"), r.text
+    assert 'id="problem"' in r.text and 'id="report"' not in r.text
+    assert 'id="choose"' in r.text, "the form is there to choose again"
+    assert "<b>" not in r.text
+
+
+async def test_the_reports_page_escapes_what_it_echoes(server: LiveServer) -> None:
+    manager = await server.login("manager")
+    r = await manager.get("/reports", params={"site": "<b>x</b>", "date": "<i>"})
+    assert r.status_code == 400 and "&lt;i&gt;" in r.text and "<i>" not in r.text, r.text
+    r = await manager.get("/reports", params={"site": "<b>x</b>"})
+    assert r.status_code == 404 and "&lt;b&gt;x&lt;/b&gt;" in r.text and "<b>x" not in r.text
+
+
+async def test_the_reports_page_is_for_managers_and_admins(server: LiveServer) -> None:
+    anonymous = await server.http().get("/reports")
+    assert anonymous.status_code == 401 and 'id="login-form"' in anonymous.text
+    operator = await server.login("operator", (SITE,))
+    refused = await operator.get("/reports")
+    assert refused.status_code == 403 and "責任者・管理者" in refused.text
+    manager = await server.login("manager", (SITE,))
+    incidents = await manager.get("/incidents")
+    assert 'id="reports-link" href="/reports"' in incidents.text
+    guide = await server.login("guide", (SITE,))
+    assert 'href="/reports"' not in (await guide.get("/incidents")).text
