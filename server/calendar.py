@@ -1,10 +1,15 @@
 """The calendar: whether a site is open on a date, when, with which services and counters.
 
-Pure functions of a `Config` and plain dates (no I/O, no Redis, no Litestar), so the kiosk,
-the phone reservations, the reports and the tests all agree on one answer.
+Pure functions of a `Config`, the calendar overrides and plain dates (no I/O, no Redis, no Litestar),
+so the kiosk, the phone reservations, the reports and the tests all agree on one answer.
 
 Precedence for one (site, date), first match wins:
 
+0. a calendar override of the site covering the date (`CalendarOverride`: what an admin added
+   through `/api/v1/calendar/overrides`, kept in the store). It replaces whatever the config file
+   says for that site and date: a closure closes the day ("closure"), a Sunday opening, an outreach
+   event or an extra opening (kind "extra", e.g. a Saturday) opens it with its own hours, services
+   and counters. Removing the override brings the config's day back;
 1. a `[[closures]]` entry for the site and date: closed ("closure"). Closures are how the city
    cancels a day at short notice, so they win over Sunday openings and outreach events too;
 2. an outreach site: open only while one of its events runs ("outreach"), else closed
@@ -20,15 +25,29 @@ Precedence for one (site, date), first match wins:
 import datetime as dt
 import functools
 import zoneinfo
+from collections.abc import Iterable
 from typing import Literal
 
 import holidays
 import msgspec
 
-from server.config import Config, Hours, OutreachEvent, Site, SundayOpening, parse_hhmm
+from server.config import (
+    CalendarEntry,
+    Closure,
+    Config,
+    Hours,
+    OutreachEvent,
+    Site,
+    SundayOpening,
+    check_calendar_entry,
+    offered_at,
+    parse_hhmm,
+)
 
-OpeningKind = Literal["weekday", "sunday", "outreach", "closed"]
+OpeningKind = Literal["weekday", "sunday", "outreach", "extra", "closed"]
 ClosedReason = Literal["weekend", "holiday", "year_end", "closure", "no_event"]
+OverrideKind = Literal["sunday", "outreach", "extra", "closure"]
+OVERRIDE_KINDS: tuple[OverrideKind, ...] = ("sunday", "outreach", "extra", "closure")
 
 LOOKAHEAD_DAYS = 400
 """How far `next_opening` searches: over a year, so a yearly outreach venue is still found."""
@@ -49,6 +68,9 @@ class Opening(msgspec.Struct, frozen=True, kw_only=True):
     # For people: the holiday's name ("勤労感謝の日"), the closure's reason, the note of the
     # Sunday opening or outreach event.
     note: str | None = None
+    venue: str | None = None  # an outreach event's venue ("イオンモール福津"), else None
+    address: str | None = None  # ... and its address
+    override: str | None = None  # the id of the calendar override this day comes from; None: the config file
 
     @property
     def is_open(self) -> bool:
@@ -56,12 +78,142 @@ class Opening(msgspec.Struct, frozen=True, kw_only=True):
         return self.kind != "closed"
 
 
-def resolve_opening(config: Config, site_id: str, day: dt.date) -> Opening:
+class CalendarOverride(msgspec.Struct, frozen=True, kw_only=True):
+    """One change an admin made to the calendar of a site (server/calendar_store.py keeps them).
+
+    It covers `date` (and, for an outreach event, the `days` - 1 days after it) and replaces what the
+    config file says for the site on those dates. Times are "HH:MM" as in the config file.
+    """
+
+    id: str  # "<site>.<hex>": the site is part of the id, so a change finds the site's keys
+    kind: OverrideKind
+    site: str
+    date: dt.date
+    days: int = 1  # outreach events only: consecutive days from `date`
+    opens_at: str | None = None  # None for a closure
+    closes_at: str | None = None
+    last_ticket_at: str | None = None  # None = as long before closing as on weekdays
+    services: tuple[str, ...] = ()  # outreach: empty = the site's services
+    counters: tuple[str, ...] = ()  # empty = the site's counters set up that day
+    venue: str = ""  # outreach: where the event is held
+    address: str = ""
+    note: str = ""  # a closure's reason; a note for the other kinds
+    created_at: str = ""
+    created_by: str = ""
+    updated_at: str = ""
+    updated_by: str = ""
+
+    def dates(self) -> tuple[dt.date, ...]:
+        """Every date the override covers."""
+        return tuple(self.date + dt.timedelta(days=n) for n in range(max(self.days, 1)))
+
+    def entry(self) -> CalendarEntry:
+        """The config file entry this override stands for (checked and resolved as the file's are)."""
+        if self.kind == "closure":
+            return Closure(date=self.date, sites=(self.site,), reason=self.note)
+        if self.kind == "outreach":
+            return OutreachEvent(
+                id="override", site=self.site, start=self.date, days=self.days, opens_at=self.opens_at or "",
+                closes_at=self.closes_at or "", last_ticket_at=self.last_ticket_at, services=self.services,
+                counters=self.counters, note=self.note, venue=self.venue, address=self.address,
+            )  # fmt: skip
+        return SundayOpening(
+            site=self.site, date=self.date, opens_at=self.opens_at or "", closes_at=self.closes_at or "",
+            last_ticket_at=self.last_ticket_at, services=self.services, counters=self.counters, note=self.note,
+        )  # fmt: skip
+
+
+class Overrides:
+    """The calendar overrides in force, indexed by (site, date). A value: `with_site` makes a new one."""
+
+    __slots__ = ("_by_day", "items")
+
+    def __init__(self, items: Iterable[CalendarOverride] = ()) -> None:
+        self.items: tuple[CalendarOverride, ...] = tuple(sorted(items, key=lambda o: (o.date, o.site, o.id)))
+        self._by_day = {(o.site, day): o for o in self.items for day in o.dates()}
+
+    def on(self, site_id: str, day: dt.date) -> CalendarOverride | None:
+        """The override of `site_id` covering `day`, or None."""
+        return self._by_day.get((site_id, day))
+
+    def with_site(self, site_id: str, items: Iterable[CalendarOverride]) -> "Overrides":
+        """These overrides with those of `site_id` replaced by `items`."""
+        return Overrides([*(o for o in self.items if o.site != site_id), *items])
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+NO_OVERRIDES = Overrides()
+
+OVERRIDE_HORIZON_DAYS = 731
+"""How far ahead an override may be set: two years covers the city's next fiscal year whenever it plans it."""
+MAX_NOTE = 200
+_HOURS_FIELDS = ("opens_at", "closes_at", "last_ticket_at", "services", "counters")
+_NOT_FOR: dict[OverrideKind, tuple[str, ...]] = {
+    "closure": (*_HOURS_FIELDS, "venue", "address"),
+    "sunday": ("venue", "address"),
+    "extra": ("venue", "address"),
+    "outreach": (),
+}
+"""Fields an override of each kind has no use for: given anyway, they are a mistake to point out, not ignore."""
+
+
+def check_override(config: Config, override: CalendarOverride, today: dt.date) -> list[str]:
+    """Every problem of an override as "key: message", [] when it may be stored.
+
+    The checks `madoguchi config check` applies to the same entry in the file (site of the right kind, times
+    in order, services and counters that exist, counters of the site), plus what only an override can get
+    wrong: a service the site never offers, a field its kind has no use for, a date in the past or too far.
+    """
+    site = config.site(override.site)
+    if site is None:
+        return [f"site: unknown site {override.site!r}"]
+    found = check_calendar_entry(config, override.entry(), "override", sunday=override.kind == "sunday")
+    problems = [error.removeprefix("override.") for error in found]
+    problems += [
+        f"{key}: a {override.kind} override has no {key}" for key in _NOT_FOR[override.kind] if getattr(override, key)
+    ]
+    if override.kind != "outreach" and override.days != 1:
+        problems.append(f"days: a {override.kind} override is one day; only an outreach event runs several")
+    if override.kind == "outreach" and not override.venue.strip():
+        problems.append("venue: an outreach event needs the venue's name (e.g. イオンモール福津)")
+    offered = offered_at(config, site)
+    problems += [
+        f"services[{i}]: {sid!r} is not offered at {site.id}"
+        for i, sid in enumerate(override.services)
+        if sid not in offered
+    ]
+    problems += _text_problems(override)
+    if override.date < today:
+        problems.append(f"date: {override.date} is in the past (today is {today})")
+    if override.dates()[-1] > today + dt.timedelta(days=OVERRIDE_HORIZON_DAYS):
+        problems.append(f"date: more than {OVERRIDE_HORIZON_DAYS} days ahead")
+    return problems
+
+
+def _text_problems(override: CalendarOverride) -> list[str]:
+    """Venue, address and note are shown on one line (kiosk, board, ticket); the file's checks bound venue and
+    address already."""
+    problems = [
+        f"{key}: one line of text, without control characters"
+        for key in ("venue", "address", "note")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in getattr(override, key))
+    ]
+    if len(override.note) > MAX_NOTE:
+        problems.append(f"note: at most {MAX_NOTE} characters, got {len(override.note)}")
+    return problems
+
+
+def resolve_opening(config: Config, site_id: str, day: dt.date, overrides: Overrides = NO_OVERRIDES) -> Opening:
     """The opening of `site_id` on `day`, by the precedence in the module docstring.
 
     Raises KeyError for a site id the config does not have.
     """
     site = _site(config, site_id)
+    override = overrides.on(site_id, day)
+    if override is not None:
+        return msgspec.structs.replace(_override_day(config, site, override, day), override=override.id)
     closure = _closure_reason(config, site_id, day)
     if closure is not None:
         return _closed(site_id, day, "closure", closure or None)
@@ -76,12 +228,16 @@ def resolve_opening(config: Config, site_id: str, day: dt.date) -> Opening:
     return _weekday(config, site, day)
 
 
-def openings(config: Config, site_id: str, start: dt.date, end: dt.date) -> list[Opening]:
+def openings(
+    config: Config, site_id: str, start: dt.date, end: dt.date, overrides: Overrides = NO_OVERRIDES
+) -> list[Opening]:
     """One opening per date from `start` to `end`, both included; [] when `end` < `start`."""
-    return [resolve_opening(config, site_id, day) for day in _dates(start, end)]
+    return [resolve_opening(config, site_id, day, overrides) for day in _dates(start, end)]
 
 
-def next_opening(config: Config, site_id: str, after: dt.datetime) -> Opening | None:
+def next_opening(
+    config: Config, site_id: str, after: dt.datetime, overrides: Overrides = NO_OVERRIDES
+) -> Opening | None:
     """The first opening that still has time left after `after`: later the same day, or a future day.
 
     An aware `after` is converted to the config's time zone; a naive one is read as local time
@@ -89,10 +245,16 @@ def next_opening(config: Config, site_id: str, after: dt.datetime) -> Opening | 
     """
     local = after.astimezone(zoneinfo.ZoneInfo(config.timezone)) if after.tzinfo else after
     for offset in range(LOOKAHEAD_DAYS + 1):
-        opening = resolve_opening(config, site_id, local.date() + dt.timedelta(days=offset))
+        opening = resolve_opening(config, site_id, local.date() + dt.timedelta(days=offset), overrides)
         if opening.closes_at is not None and (offset > 0 or opening.closes_at > local.time()):
             return opening
     return None
+
+
+def place_name(site: Site, venue: str | None) -> str:
+    """What the printed ticket and the reports call the place: the site's name, or for an outreach event with a
+    venue 「出張申請会場：イオンモール福津」 (pages say it in the visitor's language, catalog key `kiosk.venue`)."""
+    return f"出張申請会場：{venue}" if venue else site.name
 
 
 def is_open_at(opening: Opening, at: dt.time) -> bool:
@@ -281,6 +443,10 @@ def _outreach_day(config: Config, site: Site, day: dt.date) -> Opening:
     event = _outreach_event(config, site.id, day)
     if event is None:
         return _closed(site.id, day, "no_event")
+    return _event_day(config, site, event, day)
+
+
+def _event_day(config: Config, site: Site, event: OutreachEvent, day: dt.date) -> Opening:
     closes_at = parse_hhmm(event.closes_at)
     return Opening(
         site=site.id,
@@ -292,7 +458,20 @@ def _outreach_day(config: Config, site: Site, day: dt.date) -> Opening:
         services=event.services or site.services,
         counters=event.counters or active_counters(site, day),
         note=event.note or None,
+        venue=event.venue or None,
+        address=event.address or None,
     )
+
+
+def _override_day(config: Config, site: Site, override: CalendarOverride, day: dt.date) -> Opening:
+    """The day an override makes: closed, or open with the override's own hours, services and counters."""
+    entry = override.entry()
+    if isinstance(entry, Closure):
+        return _closed(site.id, day, "closure", entry.reason or None)
+    if isinstance(entry, OutreachEvent):
+        return _event_day(config, site, entry, day)
+    opening = _sunday_day(config, site, entry, day)
+    return opening if override.kind == "sunday" else msgspec.structs.replace(opening, kind="extra")
 
 
 def _era_at(day: dt.date) -> tuple[dt.date, str]:

@@ -35,6 +35,10 @@ LANGUAGES: tuple[Lang, ...] = ("ja", "en", "zh", "ko", "vi", "ja-easy")
 MAX_TALLY_TOPICS = 16
 """Topics of the tally buttons: more would not fit as one-touch buttons on the guide and phone consoles."""
 
+MAX_VENUE = 60
+"""Characters of an outreach event's venue name: it heads the kiosk, the board and the printed ticket."""
+MAX_ADDRESS = 120
+
 BOARD_AUDIO = ("voice", "chime", "silent")
 """What a display board does on a call: chime and Japanese voice, the chime only, or nothing (text only)."""
 
@@ -219,6 +223,10 @@ class OutreachEvent(_Struct, frozen=True, kw_only=True):
     services: tuple[str, ...] = ()  # empty = the site's services
     counters: tuple[str, ...] = ()  # empty = all the site's counters
     note: str = ""
+    # Where this event is held (the site is a generic venue kind, e.g. "出張申請会場（商業施設）"): shown on
+    # the kiosk, the board, the ticket and the visitor page that day as 「出張申請会場：<venue>」, and in the reports.
+    venue: str = ""  # e.g. "イオンモール福津"
+    address: str = ""
 
     def dates(self) -> tuple[dt.date, ...]:
         """Every day the event runs."""
@@ -381,6 +389,30 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
     if errors or config is None:
         raise ConfigError(errors or ["config could not be read"])
     return config
+
+
+CalendarEntry = SundayOpening | OutreachEvent | Closure
+
+
+def check_calendar_entry(config: Config, entry: CalendarEntry, path: str, *, sunday: bool = True) -> list[str]:
+    """The checks `config check` applies to one Sunday opening, outreach event or closure, for an entry made
+    outside the file (the calendar overrides of server/calendar_store.py): every problem as "path.key: message".
+
+    ``sunday=False`` checks a Sunday opening's site, hours, services and counters on any day (an extra opening).
+    """
+    checker = _Checker(config, {}, {})
+    if isinstance(entry, SundayOpening):
+        checker.check_sunday_opening(path, entry, sunday=sunday)
+    elif isinstance(entry, OutreachEvent):
+        checker.check_outreach_event(path, entry)
+    else:
+        checker.check_refs(f"{path}.sites", entry.sites, checker.site_ids, "site")
+    return checker.errors
+
+
+def offered_at(config: Config, site: Site) -> set[str]:
+    """Every service `site` offers on some day of the config: weekdays, Sunday openings, outreach events."""
+    return _Checker(config, {}, {}).offered_at(site)
 
 
 def _load(path: Path) -> tuple[Config | None, list[str]]:
@@ -687,6 +719,10 @@ class _Checker:
             elif not text.strip():
                 self.error(f"{path}.{code}", "must not be empty")
 
+    def check_length(self, path: str, value: str, most: int) -> None:
+        if len(value) > most:
+            self.error(path, f"at most {most} characters, got {len(value)}")
+
     def check_id(self, path: str, value: str) -> None:
         if not _ID_RE.match(value):
             self.error(path, f"{value!r} is not an id (lowercase letters, digits and single '-')")
@@ -818,9 +854,9 @@ class _Checker:
             self.check_sunday_opening(path, opening)
         self.check_unique(((path, f"{o.site} {o.date}") for path, o in elements), "date")
 
-    def check_sunday_opening(self, path: str, opening: SundayOpening) -> None:
+    def check_sunday_opening(self, path: str, opening: SundayOpening, *, sunday: bool = True) -> None:
         site = self.site_of_kind(f"{path}.site", opening.site, "office")
-        if opening.date.weekday() != 6:
+        if sunday and opening.date.weekday() != 6:
             self.error(f"{path}.date", f"{opening.date} is a {opening.date:%A}, not a Sunday")
         self.check_hours(path, opening.opens_at, opening.closes_at, opening.last_ticket_at)
         self.check_refs(f"{path}.services", opening.services, self.service_ids, "service")
@@ -843,6 +879,8 @@ class _Checker:
             self.error(f"{path}.days", f"must be between 1 and 31, got {event.days}")
         self.check_hours(path, event.opens_at, event.closes_at, event.last_ticket_at)
         self.check_refs(f"{path}.services", event.services, self.service_ids, "service")
+        self.check_length(f"{path}.venue", event.venue, MAX_VENUE)
+        self.check_length(f"{path}.address", event.address, MAX_ADDRESS)
         if site is None:
             return
         self.check_refs(f"{path}.counters", event.counters, self.counter_ids[site.id], "counter of this site")

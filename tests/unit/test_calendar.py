@@ -10,21 +10,27 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.calendar import (
+    NO_OVERRIDES,
+    OVERRIDE_KINDS,
+    CalendarOverride,
     Opening,
+    Overrides,
     active_counters,
     business_date,
     can_issue_at,
+    check_override,
     fiscal_year,
     fiscal_year_bounds,
     holiday_name,
     is_open_at,
     next_opening,
     openings,
+    place_name,
     resolve_opening,
     wareki,
     wareki_fiscal_year,
 )
-from server.config import Closure, Config, SundayOpening, default_config_path, load_config
+from server.config import Closure, Config, OutreachEvent, SundayOpening, default_config_path, load_config
 
 JST = ZoneInfo("Asia/Tokyo")
 FY2026 = fiscal_year_bounds(2026)
@@ -408,3 +414,159 @@ def test_next_opening_is_the_first_open_day_with_time_left(site: str, after: dt.
         assert not day.is_open or (
             day.date == after.date() and day.closes_at is not None and day.closes_at <= after.time()
         )
+
+
+# --- calendar overrides: an override of a site and date wins over the config file -----------------
+
+TODAY = d("2026-11-24")
+SITES = [site.id for site in CONFIG.sites]
+
+
+def override(
+    kind: str = "outreach", site: str = "outreach-hospital", day: str = "2026-12-01", **fields: object
+) -> CalendarOverride:
+    hours = {} if kind == "closure" else {"opens_at": "10:00", "closes_at": "15:00"}
+    if kind in ("sunday", "extra"):
+        hours["services"] = ("pickup",)  # type: ignore[assignment]
+    if kind == "outreach":
+        hours["venue"] = "福津中央病院"
+    values = {"id": f"{site}.test", "kind": kind, "site": site, "date": d(day), **hours, **fields}
+    return msgspec.convert(values, CalendarOverride)
+
+
+def test_an_outreach_override_opens_a_venue_day_with_its_venue() -> None:
+    assert resolve_opening(CONFIG, "outreach-hospital", d("2026-12-01")).reason == "no_event"
+    event = override(address="福津市中央3丁目", last_ticket_at="14:30", note="1階ロビー")
+    opening = resolve_opening(CONFIG, "outreach-hospital", d("2026-12-01"), Overrides([event]))
+    assert (opening.kind, opening.opens_at, opening.closes_at, opening.last_ticket_at) == (
+        "outreach", t("10:00"), t("15:00"), t("14:30"),
+    )  # fmt: skip
+    assert (opening.venue, opening.address, opening.note, opening.override) == (
+        "福津中央病院", "福津市中央3丁目", "1階ロビー", "outreach-hospital.test",
+    )  # fmt: skip
+    assert opening.services == ("outreach-application",) and opening.counters == ("hospital-desk-1", "hospital-desk-2")
+    site = CONFIG.site("outreach-hospital")
+    assert site is not None and place_name(site, opening.venue) == "出張申請会場：福津中央病院"
+    assert place_name(site, None) == site.name
+
+
+def test_an_override_replaces_the_config_event_and_removing_it_brings_the_event_back() -> None:
+    config_day = resolve_opening(CONFIG, "outreach-mall", d("2026-11-21"))  # mall-2026-11: 11-20..22, 10:00-17:00
+    assert config_day.kind == "outreach" and config_day.venue is None and config_day.override is None
+    shorter = override(site="outreach-mall", day="2026-11-21", closes_at="13:00", venue="イオンモール福津")
+    with_it = openings(CONFIG, "outreach-mall", d("2026-11-20"), d("2026-11-22"), Overrides([shorter]))
+    assert [(o.closes_at, o.venue) for o in with_it] == [
+        (t("17:00"), None), (t("13:00"), "イオンモール福津"), (t("17:00"), None),
+    ]  # fmt: skip
+    assert resolve_opening(CONFIG, "outreach-mall", d("2026-11-21"), NO_OVERRIDES) == config_day
+
+
+def test_a_closure_override_closes_even_a_sunday_opening_and_an_extra_opens_a_saturday() -> None:
+    sunday = d("2026-12-13")
+    assert city_hall("2026-12-13").kind == "sunday"
+    closed = resolve_opening(
+        CONFIG, "city-hall", sunday, Overrides([override("closure", "city-hall", "2026-12-13", note="台風")])
+    )
+    assert (closed.kind, closed.reason, closed.note, closed.services) == ("closed", "closure", "台風", ())
+    saturday = resolve_opening(
+        CONFIG, "city-hall", d("2026-11-28"), Overrides([override("extra", "city-hall", "2026-11-28")])
+    )
+    assert (saturday.kind, saturday.opens_at, saturday.last_ticket_at, saturday.services) == (
+        "extra", t("10:00"), t("14:30"), ("pickup",),
+    )  # fmt: skip
+    assert saturday.counters == active_counters(CONFIG.sites[0], d("2026-11-28")), "the counters set up that day"
+    assert (
+        resolve_opening(
+            CONFIG, "tsuyazaki", d("2026-11-28"), Overrides([override("extra", "city-hall", "2026-11-28")])
+        ).kind
+        == "closed"
+    )
+
+
+def test_next_opening_follows_the_overrides() -> None:
+    monday_evening = dt.datetime(2026, 11, 23, 18, 0)  # 勤労感謝の日
+    assert next_opening(CONFIG, "city-hall", monday_evening).date == d("2026-11-24")  # type: ignore[union-attr]
+    typhoon = Overrides([override("closure", "city-hall", "2026-11-24")])
+    assert next_opening(CONFIG, "city-hall", monday_evening, typhoon).date == d("2026-11-25")  # type: ignore[union-attr]
+    event = Overrides([override(day="2026-12-01")])
+    found = next_opening(CONFIG, "outreach-hospital", monday_evening, event)
+    assert found is not None and found.date == d("2026-12-01") and found.venue == "福津中央病院"
+
+
+def test_an_outreach_override_covers_its_days_only() -> None:
+    event = override(day="2026-12-01", days=3)
+    assert event.dates() == (d("2026-12-01"), d("2026-12-02"), d("2026-12-03"))
+    found = Overrides([event])
+    assert [found.on("outreach-hospital", day) is event for day in (d("2026-11-30"), *event.dates(), d("2026-12-04"))] == [
+        False, True, True, True, False,
+    ]  # fmt: skip
+    assert found.on("outreach-mall", d("2026-12-01")) is None
+    assert found.with_site("outreach-hospital", []).on("outreach-hospital", d("2026-12-01")) is None
+
+
+overrides_of_any_kind = st.builds(
+    lambda kind, site, offset: override(kind, site, (TODAY + dt.timedelta(days=offset)).isoformat()),
+    st.sampled_from(OVERRIDE_KINDS),
+    st.sampled_from(SITES),
+    st.integers(0, 400),
+)
+
+
+@given(made=overrides_of_any_kind, offset=st.integers(-3, 3))
+def test_an_override_wins_on_its_dates_and_nowhere_else(made: CalendarOverride, offset: int) -> None:
+    """override > config: on the override's own (site, date) the day is the override's, whatever the config says
+    there; any other site or date is exactly what the config alone makes of it."""
+    with_it = Overrides([made])
+    for site in SITES:
+        day = made.date + dt.timedelta(days=offset)
+        opening = resolve_opening(CONFIG, site, day, with_it)
+        if site != made.site or day != made.date:
+            assert opening == resolve_opening(CONFIG, site, day)
+            continue
+        assert opening.override == made.id
+        if made.kind == "closure":
+            assert (opening.kind, opening.reason) == ("closed", "closure")
+        else:
+            assert opening.kind == made.kind and opening.opens_at == t("10:00") and opening.closes_at == t("15:00")
+            assert opening.venue == (made.venue or None)
+
+
+@given(made=overrides_of_any_kind)
+def test_what_check_override_accepts_resolves_to_what_it_says(made: CalendarOverride) -> None:
+    problems = check_override(CONFIG, made, TODAY)
+    site = CONFIG.site(made.site)
+    assert site is not None
+    fits = {
+        "outreach": site.kind == "outreach",
+        "closure": True,
+        "extra": site.kind == "office" and "pickup" in site.services,
+        "sunday": site.kind == "office" and made.date.weekday() == 6 and "pickup" in site.services,
+    }[made.kind]
+    assert (problems == []) == fits, problems
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"closes_at": "09:00"}, "closes_at: closes at 09:00 but opens at 10:00"),
+        ({"opens_at": "25:00"}, "opens_at: '25:00' is not a time in HH:MM form"),
+        ({"services": ("pickup",)}, "services[0]: 'pickup' is not offered at outreach-hospital"),
+        ({"counters": ("ch-booth-1",)}, "counters[0]: unknown counter of this site 'ch-booth-1'"),
+        ({"venue": ""}, "venue: an outreach event needs the venue's name"),
+        ({"days": 32}, "days: must be between 1 and 31, got 32"),
+        ({"date": d("2026-11-23")}, "date: 2026-11-23 is in the past (today is 2026-11-24)"),
+        ({"site": "city-hall", "id": "city-hall.x"}, "site: site 'city-hall' is an office site, not an outreach site"),
+        ({"note": "a\tb"}, "note: one line of text, without control characters"),
+    ],
+)
+def test_check_override_names_each_problem(changes: dict[str, object], problem: str) -> None:
+    made = msgspec.structs.replace(override(), **changes)
+    assert problem in "; ".join(check_override(CONFIG, made, TODAY))
+
+
+def test_an_outreach_event_in_the_config_file_may_name_its_venue() -> None:
+    event = OutreachEvent(id="mall-x", site="outreach-mall", start=d("2026-12-05"), opens_at="10:00", closes_at="16:00",
+                          venue="イオンモール福津", address="福津市日蒔野6丁目16-1")  # fmt: skip
+    config = msgspec.structs.replace(CONFIG, outreach_events=(*CONFIG.outreach_events, event))
+    opening = resolve_opening(config, "outreach-mall", d("2026-12-05"))
+    assert (opening.venue, opening.address, opening.override) == ("イオンモール福津", "福津市日蒔野6丁目16-1", None)
