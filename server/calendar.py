@@ -172,10 +172,10 @@ def check_override(config: Config, override: CalendarOverride, today: dt.date) -
     found = check_calendar_entry(config, override.entry(), "override", sunday=override.kind == "sunday")
     problems = [error.removeprefix("override.") for error in found]
     problems += [
-        f"{key}: a {override.kind} override has no {key}" for key in _NOT_FOR[override.kind] if getattr(override, key)
+        f"{key}: {_a(override.kind)} override has no {key}" for key in _NOT_FOR[override.kind] if getattr(override, key)
     ]
     if override.kind != "outreach" and override.days != 1:
-        problems.append(f"days: a {override.kind} override is one day; only an outreach event runs several")
+        problems.append(f"days: {_a(override.kind)} override is one day; only an outreach event runs several")
     if override.kind == "outreach" and not override.venue.strip():
         problems.append("venue: an outreach event needs the venue's name (e.g. イオンモール福津)")
     offered = offered_at(config, site)
@@ -190,6 +190,10 @@ def check_override(config: Config, override: CalendarOverride, today: dt.date) -
     if override.dates()[-1] > today + dt.timedelta(days=OVERRIDE_HORIZON_DAYS):
         problems.append(f"date: more than {OVERRIDE_HORIZON_DAYS} days ahead")
     return problems
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 def _text_problems(override: CalendarOverride) -> list[str]:
