@@ -20,6 +20,7 @@ from board import routes as board_pages
 from kiosk import routes as kiosk_pages
 from server import health, ws
 from server.api import admin, auth, errors, notices, office, printing, public, staff
+from server.api import calendar as calendar_api
 from server.api import reports as report_api
 from server.api import reservations as reservation_api
 from server.auth.middleware import auth_middleware, security_headers
@@ -129,6 +130,7 @@ def create_app(
             *admin.ROUTES,
             *printing.ROUTES,
             *notices.ROUTES,
+            *calendar_api.ROUTES,
             *reservation_api.ROUTES,
             *office.ROUTES,
             *report_api.ROUTES,

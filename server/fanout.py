@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,9 @@ class Hub:
         self._decoder = msgspec.json.Decoder()
         self._encoder = msgspec.json.Encoder()
         self.events_seen = 0
+        self.watchers: list[Callable[[str, str], Awaitable[None]]] = []
+        """Awaited with (site, event JSON) before an event reaches this process's clients: the calendar overrides
+        reload on ``calendar.changed`` there. A store error in one retries the event once the store is back."""
 
     @property
     def ready(self) -> bool:
@@ -192,6 +195,8 @@ class Hub:
                         for entry_id, fields in entries:
                             eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
                             data = fields.get("e") or fields.get(b"e")
+                            for watch in self.watchers:
+                                await watch(site, data)
                             last_id = eid
                             self._dispatch(site, int(eid.split("-", 1)[0]), data)
             except asyncio.CancelledError:

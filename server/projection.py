@@ -173,6 +173,8 @@ def opening_view(opening: Opening) -> dict[str, Any]:
         "last_ticket_at": hm(opening.last_ticket_at),
         "services": list(opening.services),
         "counters": list(opening.counters),
+        "venue": opening.venue,  # an outreach event's venue: kiosks, boards and tickets show it that day
+        "address": opening.address,
     }
 
 

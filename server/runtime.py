@@ -21,6 +21,7 @@ from server.auth.accounts import Accounts
 from server.auth.audit import AuditLog
 from server.auth.limits import RateLimiter
 from server.auth.passwords import Hasher
+from server.calendar_store import CalendarStore
 from server.clock import Clock
 from server.config import Config
 from server.fanout import Hub
@@ -93,6 +94,7 @@ class Runtime:
     hasher: Hasher | None = None
     redis: Redis = field(init=False)
     store: Store = field(init=False)
+    calendar: CalendarStore = field(init=False)
     accounts: Accounts = field(init=False)
     limiter: RateLimiter = field(init=False)
     audit: AuditLog = field(init=False)
@@ -105,6 +107,7 @@ class Runtime:
     def __post_init__(self) -> None:
         self.redis = redis_client(self.redis_url)
         self.store = Store(self.redis, self.config, self.clock)
+        self.calendar = CalendarStore(self.store)
         self.accounts = Accounts(self.redis, self.hasher, now=self.clock.timestamp)
         self.limiter = RateLimiter(self.redis)
         self.audit = AuditLog(self.redis, [site.id for site in self.config.sites])
@@ -118,16 +121,19 @@ class Runtime:
             longpoll=self.longpoll,
         )  # fmt: skip
         self.hub = Hub(lambda: redis_client(self.redis_url, blocking=True), self.config)
+        self.hub.watchers.append(self.calendar.watch)
         self.tz = ZoneInfo(self.config.timezone)
 
     async def start(self) -> None:
         await self.hub.start()
+        await self.calendar.start()  # after the fan-out's start: a change from now on reaches it as an event
         if self.settings.print_workers:
             await self.printing.start()
 
     async def stop(self) -> None:
         await self.printing.stop()
         await self.hub.stop()
+        await self.calendar.stop()
         await self.blocking.aclose()
         await self.longpoll.aclose()
         await self.redis.aclose()

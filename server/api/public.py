@@ -66,7 +66,7 @@ async def site_state(request: Request[Any, Any, Any], site: FromPath[str]) -> di
     return await runtime(request).state(site, staff=isinstance(caller(request), Staff))
 
 
-@public_get("/calendar", summary="Resolved openings of a site between two dates")
+@public_get("/calendar", summary="Resolved openings of a site between two dates (config file and overrides)")
 async def calendar(
     request: Request[Any, Any, Any],
     site: FromQuery[str],
@@ -82,7 +82,9 @@ async def calendar(
         raise errors.ValidationFailed("'to' is before 'from'")
     if (last - first).days >= CALENDAR_MAX_DAYS:
         raise errors.ValidationFailed(f"ask for at most {CALENDAR_MAX_DAYS} days at a time")
-    return [opening_view(o) for o in openings(rt.config, site, first, last)]
+    days = openings(rt.config, site, first, last, rt.store.overrides)
+    # the reason of a closed day and the note, and which override a day comes from (None: the config file)
+    return [{**opening_view(o), "reason": o.reason, "note": o.note, "override": o.override} for o in days]
 
 
 @post("/sites/{site:str}/tickets", guards=[issuer], summary="Issue a ticket", status_code=201)

@@ -79,6 +79,7 @@ def run_report(args: argparse.Namespace) -> int:
 
     async def make(redis: Redis, config: Config, _: Settings) -> bytes | None:
         from server.auth.accounts import Accounts
+        from server.calendar_store import CalendarStore
         from server.clock import Clock
         from server.office.store import OfficeStore
         from server.queue.store import Store
@@ -86,6 +87,7 @@ def run_report(args: argparse.Namespace) -> int:
         from server.reports.source import make_report
 
         store = Store(redis, config, Clock(config.timezone))
+        await CalendarStore(store).load()  # the days admins added or closed count as the server counts them
         if args.site == "all":
             sites = [s.id for s in config.sites]
         else:

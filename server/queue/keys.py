@@ -242,6 +242,30 @@ class SiteKeys:
         """The last report number given in a fiscal year (報告番号 2026-0001, 2026-0002, ...)."""
         return f"{self.base}:incident-no:{fiscal_year}"
 
+    # ---- handover (server/handover/: madoguchi import) ----
+
+    @property
+    def audit_imports(self) -> str:
+        """Audit entries imported from handover archives (hash): date -> ``<n>:<sha1 of those n entries>``, so
+        a re-run of an import appends none again (lua/audit_import.lua)."""
+        return f"{self.base}:audit-imported"
+
+    # ---- calendar overrides (server/calendar_store.py) ----
+
+    @property
+    def calendar_overrides(self) -> str:
+        """The site's calendar overrides (hash): override id -> JSON of the override with the ``dates`` it covers."""
+        return f"{self.base}:cal-overrides"
+
+    # ---- service pause (lua/service_pause.lua writes it; issuing and moving tickets read it) ----
+
+    @property
+    def paused(self) -> str:
+        """Services paused at the site (hash): service id -> JSON {service, reason_ja, reason_en, since, by}.
+
+        Not per date: an upstream outage may last past the close, so a pause lasts until someone resumes it."""
+        return f"{self.base}:paused"
+
 
 # ---- staff, devices, sessions, audit: not per site (each is a single-key operation) -------------
 
@@ -302,6 +326,10 @@ def audit_key(day: str) -> str:
     """Append-only list of the staff actions of one date (Asia/Tokyo)."""
     return f"{ROOT}:audit:{day}"
 
+
+IMPORTED_STAFF_NAMES = f"{ROOT}:imported-staff-names"
+"""Login -> display name of staff named in imported handover archives (no accounts: nobody signs in with them),
+so the reports of imported days name their operators as the source installation did."""
 
 CONTROL_CHANNEL = f"{ROOT}:control"
 """Pub/sub: revocations that every server process applies to its open websockets at once."""

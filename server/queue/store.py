@@ -22,7 +22,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from server.calendar import Opening, can_issue_at, next_opening, resolve_opening
+from server.calendar import NO_OVERRIDES, Opening, Overrides, can_issue_at, next_opening, resolve_opening
 from server.clock import Clock
 from server.config import Config, Counter, Service, Site
 from server.queue import errors
@@ -130,6 +130,8 @@ class Store:
         self.redis = redis
         self.config = config
         self.clock = clock
+        self.overrides: Overrides = NO_OVERRIDES
+        """The calendar overrides in force, kept current by ``server.calendar_store.CalendarStore``."""
         self._scripts: dict[str, AsyncScript] = {
             name: redis.register_script(src) for name, src in _load_scripts().items()
         }
@@ -162,7 +164,7 @@ class Store:
         return self.clock.now().date()
 
     def opening(self, site_id: str, day: date | None = None) -> Opening:
-        return resolve_opening(self.config, site_id, day or self.business_date())
+        return resolve_opening(self.config, site_id, day or self.business_date(), self.overrides)
 
     def site_of_ticket(self, ticket_id: str) -> str:
         site_id, sep, rest = ticket_id.partition(".")
@@ -193,7 +195,7 @@ class Store:
         now = self.clock.now()
         opening = self.opening(site_id, now.date())
         if opening.kind == "closed" or not can_issue_at(opening, now.time()):
-            nxt = next_opening(self.config, site_id, now)
+            nxt = next_opening(self.config, site_id, now, self.overrides)
             when = f"; next opening {nxt.date.isoformat()} {nxt.opens_at}" if nxt and nxt.opens_at else ""
             raise errors.SiteClosed(f"{site.name} is not issuing tickets now{when}")
         if service_id not in opening.services or not service.queue:

@@ -43,6 +43,8 @@ POLICIES: dict[str, list[Any]] = {
     "admins":       [U,   F,    F,   F,    F,   OK,   OK,  F,   F,   F,   F,    F,    F,   F,    F],
     # a device of City Hall (adding, pairing, revoking): an admin who has City Hall
     "device_admin": [U,   F,    F,   F,    F,   OK,   F,   F,   F,   F,   F,    F,    F,   F,    F],
+    # a calendar override of City Hall (adding, changing, removing): an admin who has City Hall
+    "calendar_admin": [U, F,    F,   F,    F,   OK,   F,   F,   F,   F,   F,    F,    F,   F,    F],
     "any_staff":    [U,   F,    F,   F,    F,   OK,   OK,  OK,  OK,  OK,  OK,   OK,   OK,  OK,   OK],
     "agent":        [U,   OK,   OK,  F,    F,   F,    F,   F,   F,   F,   F,    F,    F,   F,    F],
     # pages answer HTML: the kiosk page a paired kiosk of the site; the guide console issuing staff of the site
@@ -69,6 +71,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/pair/{code:str}"): "public",
     ("GET", "/api/v1/sites"): "public",
     ("GET", "/api/v1/calendar"): "public",
+    # calendar overrides: admins (the list: each of their own sites); a City Hall override an admin who has City Hall
+    ("GET", "/api/v1/calendar/overrides"): "admins",
+    ("POST", "/api/v1/calendar/overrides"): "calendar_admin",
+    ("PATCH", "/api/v1/calendar/overrides/{override_id:str}"): "calendar_admin",
+    ("DELETE", "/api/v1/calendar/overrides/{override_id:str}"): "calendar_admin",
     ("GET", "/api/v1/tickets/by-token/{token:str}"): "public",
     ("POST", "/api/v1/auth/login"): "public",
     ("POST", "/api/v1/setup"): "public",
@@ -198,6 +205,9 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
                 "description": "発券機の紙詰まり"}  # fmt: skip
     recorded = await admin.post("/api/v1/incidents", json=incident)
     assert recorded.status_code == 201, recorded.text
+    closure = {"kind": "closure", "site": "city-hall", "date": "2026-12-02"}
+    override = await admin.post("/api/v1/calendar/overrides", json=closure)
+    assert override.status_code == 201, override.text
 
     clients: dict[str, Any] = {"anonymous": server.http()}
     clients["kiosk"] = await server.device("kiosk", "city-hall")
@@ -219,7 +229,10 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
         "login": target["login"], "change": "enable", "device_id": device_id, "code": booked.json()["code"],
         "job_id": "pj-none", "notice_id": "no-such-notice", "incident_id": recorded.json()["id"],
     }  # fmt: skip
+    params["override_id"] = override.json()["id"]
     bodies: dict[str, Any] = {
+        "/api/v1/calendar/overrides": {**closure, "date": "2026-12-03"},
+        "/api/v1/calendar/overrides/{override_id:str}": {"note": "点検のため"},
         "/api/v1/auth/login": target,
         "/api/v1/setup": {"token": "wrong", "login": "someone", "name": "x", "password": "long-enough-pass"},
         "/api/v1/sites/{site:str}/tickets": {"service": "pickup"},
