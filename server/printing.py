@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from printers.status import PrinterStatus
 from printers.ticket import Layout, TicketData
 from printers.transport import open_transport
 from printers.uri import parse_printer_uri
+from server.calendar import place_name
 from server.config import Config, Site
 from server.queue import errors
 from server.queue.keys import SiteKeys
@@ -164,13 +165,14 @@ class Printing:
         site = self.config.site(str(ticket["id"]).partition(".")[0])
         service = self.config.service(ticket["service"])
         assert site is not None and service is not None
+        opening = self.store.opening(site.id, date.fromisoformat(ticket["business_date"]))
         lang = ticket.get("lang") or "ja"
         local = None if lang in ("ja", "ja-easy") else (service.name_en if lang == "en" else service.names.get(lang))
         if lang == "ja-easy":
             local = service.names.get("ja-easy")
         return TicketData(
             number=ticket["number"],
-            site_name=site.name,
+            site_name=place_name(site, opening.venue),  # an outreach event's venue that day
             service_name=service.name,
             service_name_local=local,
             lang=lang,

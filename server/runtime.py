@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -171,6 +172,8 @@ class Runtime:
             "service_name_en": svc.name_en if svc else ticket["service"],
             "site": site.id if site else None,
             "site_name": site.name if site else None,
+            # the outreach event's venue on the ticket's date (the page names the place by it), else None
+            "venue": self.store.opening(site.id, date.fromisoformat(ticket["business_date"])).venue if site else None,
             "status": ticket["status"],
             "position": ahead + 1 if waiting else 0,
             "waiting_ahead": ahead if waiting else 0,

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from server.calendar import resolve_opening
-from server.config import Config, Counter
+from server.calendar import NO_OVERRIDES, Overrides, place_name, resolve_opening
+from server.config import Config, Counter, Site
 from server.queue.archive import DayArchive, TicketRecord
 from server.reports import model
 from server.reports.periods import Period
@@ -166,10 +166,16 @@ class ReportBuilder:
     """Accumulates the rows of one report: ``add_day`` once per site and date (in any order), then ``report``.
     The source layer feeds it a batch of days at a time, so a fiscal year of tickets is never held at once."""
 
-    def __init__(self, period: Period, sites: Sequence[str], config: Config, today: dt.date) -> None:
+    def __init__(
+        self, period: Period, sites: Sequence[str], config: Config, today: dt.date, overrides: Overrides = NO_OVERRIDES
+    ) -> None:
         self.period = period
         self.sites = list(sites)
         self.config = config
+        self.overrides = overrides
+        """The calendar overrides in force: the days they open or close count as the calendar says them."""
+        self.venues: dict[str, list[str]] = {}
+        """Each outreach site's venues in the period (outreach events with a venue): its row is named by them."""
         self.tz = ZoneInfo(config.timezone)
         self.until = min(period.last, today)
         self.totals = _Group()
@@ -310,9 +316,11 @@ class ReportBuilder:
         """The opening kind of each site in scope that opened on ``day`` (its hours kept for ``by_hour``)."""
         out: dict[str, str] = {}
         for site in self.sites:
-            opening = resolve_opening(self.config, site, day)
+            opening = resolve_opening(self.config, site, day, self.overrides)
             if opening.is_open:
                 out[site] = opening.kind
+                if opening.venue and opening.venue not in self.venues.setdefault(site, []):
+                    self.venues[site].append(opening.venue)
                 if opening.opens_at and opening.closes_at:
                     last = (dt.datetime.combine(dt.date.min, opening.closes_at) - dt.timedelta(minutes=1)).hour
                     self.open_hours.update(range(opening.opens_at.hour, last + 1))
@@ -336,7 +344,7 @@ class ReportBuilder:
             to=period.last.isoformat(),
             title=period.title,
             city=self.config.name,
-            site_name=one.name if one else "全拠点",
+            site_name=self._place(one) if one else "全拠点",
             sites=self.sites,
             data_until=self.until.isoformat(),
             fiscal_year=period.fiscal_year,
@@ -447,10 +455,18 @@ class ReportBuilder:
                 continue
             rows.append(
                 model.SiteRow(
-                    site=site_id, name=site.name, kind=site.kind, days_open=days_open, **self.by_site[site_id].counts()
+                    site=site_id,
+                    name=self._place(site),
+                    kind=site.kind,
+                    days_open=days_open,
+                    **self.by_site[site_id].counts(),
                 )
             )
         return rows
+
+    def _place(self, site: Site) -> str:
+        """An outreach site by its venues of the period (「出張申請会場：イオンモール福津」), else by its name."""
+        return place_name(site, "、".join(self.venues.get(site.id, ())))
 
     def _tally(self, kind: str) -> model.Tallies:
         topics = [t.id for t in self.config.office.tally_topics]

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from server.calendar import Overrides
 from server.clock import Clock
 from server.config import Config
 from server.queue.archive import DayArchive
@@ -26,6 +27,7 @@ class DayRecords(Protocol):
 
     config: Config
     clock: Clock
+    overrides: Overrides
 
     def business_date(self) -> dt.date: ...
 
@@ -85,5 +87,5 @@ async def make_report(
     today = store.business_date()
     check_period(period, today)
     names = {a["login"]: a["name"] for a in await accounts.list_staff()} if accounts else {}
-    builder = ReportBuilder(period, sites, store.config, today)
+    builder = ReportBuilder(period, sites, store.config, today, store.overrides)
     return await read_report(builder, store, office, names=names, generated_at=store.clock.now())

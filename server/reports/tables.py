@@ -25,7 +25,7 @@ OUTCOME_JA = {
 }
 OUTCOME_SHORT = {**OUTCOME_JA, "referred_to_city": "本市引継ぎ"}
 """As a column header: short enough for a printed A4 table."""
-OPENING_JA = {"weekday": "平日", "sunday": "日曜開庁", "outreach": "出張申請", "closed": "閉庁日"}
+OPENING_JA = {"weekday": "平日", "sunday": "日曜開庁", "outreach": "出張申請", "extra": "臨時開庁", "closed": "閉庁日"}
 SITE_KIND_JA = {"office": "庁舎", "outreach": "出張申請会場"}
 INCIDENT_CATEGORY_JA = {
     "trouble": "トラブル",

@@ -3,11 +3,14 @@ audited, reach every server process without a restart, and bad input changes not
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 import pytest
+import redis as redis_sync
 
+from server.queue.keys import SiteKeys
 from tests.conftest import issue
 
 NEXT_TUESDAY = "2026-12-01"  # the servers start on Tuesday 2026-11-24 (tests/conftest.py WEEKDAY_MORNING)
@@ -34,7 +37,7 @@ async def add(admin: Any, body: dict[str, Any]) -> dict[str, Any]:
     return added
 
 
-async def test_an_outreach_event_with_its_venue_opens_the_kiosk_on_its_day(server: Any) -> None:
+async def test_an_outreach_event_with_its_venue_opens_the_kiosk_on_its_day(server: Any, redis_url: str) -> None:
     admin = await server.login("admin")
     before = await day_of(admin, HOSPITAL, NEXT_TUESDAY)
     assert (before["kind"], before["reason"], before["override"]) == ("closed", "no_event", None)
@@ -57,6 +60,20 @@ async def test_an_outreach_event_with_its_venue_opens_the_kiosk_on_its_day(serve
     assert state["open"] is True and state["today"]["venue"] == VENUE
     ticket = await issue(kiosk, "outreach-application", HOSPITAL, print=True)
     assert ticket["number"] == "S001" and ticket["business_date"] == NEXT_TUESDAY
+    status = (await server.http().get(f"/api/v1/tickets/by-token/{ticket['token']}")).json()
+    assert status["venue"] == VENUE, "the visitor's page names the venue"
+
+    store = redis_sync.Redis.from_url(redis_url, decode_responses=True)
+    printed = json.loads(store.hget(SiteKeys(HOSPITAL).print_job(ticket["print_job"]["id"]), "data") or "{}")
+    store.close()
+    assert printed["site_name"] == f"出張申請会場：{VENUE}", "the ticket is printed with the venue"
+
+    admin = await server.login("admin")  # the session of a week ago has expired on the moved clock
+    report = (await admin.get(f"/api/v1/reports/daily?site=all&date={NEXT_TUESDAY}")).json()
+    rows = {row["site"]: row for row in report["by_site"]}
+    assert rows[HOSPITAL]["name"] == f"出張申請会場：{VENUE}" and rows[HOSPITAL]["issued"] == 1
+    alone = (await admin.get(f"/api/v1/reports/daily?site={HOSPITAL}&date={NEXT_TUESDAY}")).json()
+    assert alone["site_name"] == f"出張申請会場：{VENUE}"
 
 
 async def test_a_second_server_sees_a_change_without_a_restart(create_server: Any, open_ws: Any) -> None:
