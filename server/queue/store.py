@@ -34,7 +34,7 @@ from server.queue.archive import (
     retention_cutoff,
     stored_rows,
 )
-from server.queue.keys import SiteKeys, resv_code_key, token_key
+from server.queue.keys import IMPORTED_STAFF_NAMES, SiteKeys, resv_code_key, token_key
 from server.queue.models import EVENT_OF as EVENTS
 from server.queue.models import Action, Channel, QueueClass, allowed_from, target_of
 
@@ -673,3 +673,11 @@ class Store:
     async def seq(self, site_id: str) -> int:
         value = await self.redis.get(SiteKeys(site_id).seq)
         return int(value or 0)
+
+    # ---- handover (server/handover/: madoguchi export and import) --------------------------------
+
+    async def imported_staff_names(self) -> dict[str, str]:
+        """Login -> display name of the staff named in imported handover archives: this installation has no
+        account for them, and the reports of imported days name their operators as the source did."""
+        found: dict[Any, Any] = await self._read(lambda: self.redis.hgetall(IMPORTED_STAFF_NAMES))
+        return {_text(k): _text(v) for k, v in found.items()}

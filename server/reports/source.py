@@ -33,6 +33,8 @@ class DayRecords(Protocol):
 
     async def days_records(self, site_id: str, days: list[str]) -> list[DayArchive]: ...
 
+    async def imported_staff_names(self) -> dict[str, str]: ...
+
 
 class StaffNames(Protocol):
     """``server.auth.accounts.Accounts``: the display names of ``by_operator``."""
@@ -86,6 +88,7 @@ async def make_report(
     """The report of ``period`` over ``sites`` as of the store's clock; 400 for a period not begun yet."""
     today = store.business_date()
     check_period(period, today)
-    names = {a["login"]: a["name"] for a in await accounts.list_staff()} if accounts else {}
+    names = await store.imported_staff_names()  # operators of days imported from a handover archive
+    names.update({a["login"]: a["name"] for a in await accounts.list_staff()} if accounts else {})
     builder = ReportBuilder(period, sites, store.config, today, store.overrides)
     return await read_report(builder, store, office, names=names, generated_at=store.clock.now())
