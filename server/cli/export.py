@@ -117,7 +117,7 @@ def run_import(args: argparse.Namespace) -> int:
         for s in result["sites"]:
             lines.append(
                 f"  {s['site']}: {verb} {len(s['days_imported'])} day(s), {len(s['incidents_imported'])} incident "
-                f"report(s), {s['audit_entries']} audit entr(y/ies); {len(s['days_same'])} day(s) already here"
+                f"report(s), {s['audit_entries']} audit entries; {len(s['days_same'])} day(s) already here"
             )
             lines += [f"    skipped {d['date']}: {d['reason']}" for d in s["days_skipped"]]
         _print(result, args.json, lines)
