@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -38,12 +38,17 @@ class Transfer(msgspec.Struct, frozen=True, kw_only=True):
     note: str = ""
 
 
-class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
+class TicketRecord(msgspec.Struct, frozen=True, gc=False):
     """A ticket of a business date with every field the reports need. Times are epoch milliseconds.
 
     ``service`` is the service the ticket ended in (after transfers); ``first_called_at_ms`` the first call,
     where waits end (a recall or a second call after "back to queue" does not lengthen the wait); for a
-    reservation the ticket is issued at check-in, so ``issued_at_ms`` is the check-in time."""
+    reservation the ticket is issued at check-in, so ``issued_at_ms`` is the check-in time.
+
+    A fiscal year's report makes ~150,000 of them, so: not tracked by the garbage collector (``gc=False``: its
+    fields are strings, numbers and a tuple of frozen transfers, so it cannot be part of a cycle), and not
+    keyword-only, so ``_StoredTicket.record`` can build it from positions (ten times faster than from 21
+    keywords). Everywhere else, build it with keywords."""
 
     id: str
     number: str
@@ -116,11 +121,14 @@ def _ms(value: Any) -> int | None:
 _transfers = msgspec.json.Decoder(tuple[Transfer, ...])
 
 
+def _decode_transfers(text: str) -> tuple[Transfer, ...]:
+    # Lua's cjson writes an empty list as {}
+    return () if text in ("{}", "[]") else _transfers.decode(text)
+
+
 def ticket_record(t: Mapping[str, Any]) -> TicketRecord:
     """A stored ticket (the hash the scripts write, live or archived) as a typed record."""
-    raw_transfers = t.get("transfers") or "[]"
-    # Lua's cjson writes an empty list as {}
-    transfers = () if raw_transfers in ("{}", "[]") else _transfers.decode(raw_transfers)
+    transfers = _decode_transfers(t.get("transfers") or "[]")
     called = _ms(t.get("called_at"))
     return TicketRecord(
         id=str(t.get("id", "")),
@@ -147,6 +155,89 @@ def ticket_record(t: Mapping[str, Any]) -> TicketRecord:
     )
 
 
+_EpochMs = Annotated[int, msgspec.Meta(ge=1, le=2**53)]
+"""A time as the fast decoder takes it: a positive integer that a float holds exactly, so that it is what
+``_ms`` (``int(float(text))``) makes of the same text. Anything else ("", "0", "null", a negative number) makes
+``ticket_records`` decode that array the slow way."""
+
+
+class _StoredTicket(msgspec.Struct, kw_only=True, gc=False):
+    """A stored ticket as the JSON the scripts write (every value a string), decoded by msgspec in C.
+
+    Types are narrow on purpose: a value that ``ticket_record`` would read in some other way (a number where a
+    string belongs, a null, a time that is not a positive integer) fails the decode instead of being read
+    differently, and the array falls back to ``ticket_record``. ``record`` then finishes what C cannot: the
+    transfers (JSON inside a string), the first call falling back to the call, the defaults of empty values."""
+
+    id: str = ""
+    number: str = ""
+    service: str = ""
+    channel: str = ""
+    priority: str = "0"
+    status: str = ""
+    business_date: str = ""
+    issued_at: _EpochMs = 0
+    first_called_at: _EpochMs = 0
+    called_at: _EpochMs = 0
+    serving_at: _EpochMs = 0
+    finished_at: _EpochMs = 0
+    counter: str = ""
+    counter_label: str = ""
+    operator: str = ""
+    outcome: str = ""
+    note: str = ""
+    recall_count: str = ""
+    transfers: str = ""
+    reservation: str = ""
+    lang: str = ""
+
+    def record(self) -> TicketRecord:
+        called = self.called_at or None
+        return TicketRecord(  # by position, in the order of TicketRecord's fields
+            self.id,
+            self.number,
+            self.service,
+            self.channel,
+            self.priority in ("1", "true", "True"),
+            self.status,
+            self.business_date,
+            self.issued_at,
+            self.first_called_at or called,
+            called,
+            self.serving_at or None,
+            self.finished_at or None,
+            self.counter,
+            self.counter_label,
+            self.operator,
+            self.outcome,
+            self.note,
+            int(self.recall_count or 0),
+            _decode_transfers(self.transfers or "[]"),
+            self.reservation,
+            self.lang or "ja",
+        )
+
+
+_stored_tickets = msgspec.json.Decoder(list[_StoredTicket], strict=False)
+
+
+def fast_ticket_records(text: str | bytes) -> tuple[TicketRecord, ...]:
+    """The tickets of a JSON array of stored tickets, decoded in one C call (``strict=False`` turns the stored
+    strings into numbers) and finished by ``_StoredTicket.record``: each exactly what ``ticket_record`` makes
+    of it. ``msgspec.ValidationError`` for an array with a value the fast decoder does not take."""
+    return tuple(t.record() for t in _stored_tickets.decode(text))
+
+
+def ticket_records(text: str | bytes) -> tuple[TicketRecord, ...]:
+    """The tickets of a JSON array as ``lua/day_records.lua`` reads them (archived or live), as ``ticket_record``
+    reads each: by ``fast_ticket_records`` (about four times faster), or ``ticket_record`` itself when the array
+    holds a value the fast decoder does not take."""
+    try:
+        return fast_ticket_records(text)
+    except msgspec.ValidationError:
+        return tuple(ticket_record(t) for t in stored_rows(text))
+
+
 _rows = msgspec.json.Decoder(list[dict[str, Any]])
 
 
@@ -156,20 +247,17 @@ def stored_rows(text: str | bytes) -> list[dict[str, Any]]:
 
 
 def day_archive(
-    site: str,
-    business_date: str,
-    archived_at: str | None,
-    tickets: list[dict[str, Any]],
-    reservations: list[dict[str, Any]],
+    site: str, business_date: str, archived_at: str | None, tickets: str | bytes, reservations: str | bytes
 ) -> DayArchive:
-    """A day from its stored tickets and reservations, archived or live: the same ``ticket_record`` and
-    ``reservation_record`` decode both, so a report of today and of an archived day count alike."""
+    """A day from its stored tickets and reservations (JSON arrays), archived or live: the same
+    ``ticket_records`` and ``reservation_record`` decode both, so a report of today and of an archived day
+    count alike."""
     return DayArchive(
         site=site,
         business_date=business_date,
         archived_at=archived_at,
-        tickets=tuple(ticket_record(t) for t in tickets),
-        reservations=tuple(reservation_record(r) for r in reservations),
+        tickets=ticket_records(tickets),
+        reservations=tuple(reservation_record(r) for r in stored_rows(reservations)),
     )
 
 
