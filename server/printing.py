@@ -192,15 +192,24 @@ class Printing:
         return chain
 
     async def enqueue(
-        self, site: str, ticket_id: str, data: TicketData, *, kiosk: str | None = None, first: str | None = None
+        self,
+        site: str,
+        ticket_id: str,
+        data: TicketData,
+        *,
+        kiosk: str | None = None,
+        first: str | None = None,
+        only: str | None = None,
     ) -> dict[str, Any]:
         """Queue a print job for a ticket; returns the job as the issue response shows it.
 
         ``first``: a printer of the site to try before the others (a reservation slip printed at the desk).
-        A ``ticket_id`` that is no ticket's (a slip's ``resv:CODE``) is not recorded on a ticket.
+        ``only``: that printer and no other (a test print shows how that printer does: no failover).
+        A ``ticket_id`` that is no ticket's (a slip's ``resv:CODE``, a test print's ``test:…``) is not recorded on
+        a ticket.
         """
         keys = SiteKeys(site)
-        chain = await self.chain(site, kiosk)
+        chain = [only] if only is not None else await self.chain(site, kiosk)
         if first is not None and first in chain:
             chain.remove(first)
             chain.insert(0, first)
@@ -220,7 +229,7 @@ class Printing:
         pipe.hset(keys.print_job(job_id), mapping=record)
         pipe.expire(keys.print_job(job_id), 3 * 24 * 3600)
         pipe.rpush(keys.print_queue(chain[0]), job_id)
-        if not ticket_id.startswith("resv:"):
+        if ":" not in ticket_id:  # ticket ids are "<site>.<hex>"
             pipe.hset(keys.ticket(ticket_id), "print_job", job_id)
         await pipe.execute()
         return self.job_view(record)

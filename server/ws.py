@@ -161,6 +161,9 @@ class SiteSession:
                 if msg.type == "ping":
                     pong = _text({"type": "pong", "seq": self.rt.hub.last_seq.get(self.sub.site, 0)})
                     self.sub.queue.put_nowait(Frame(0, pong, pong))
+                    if self.sub.device:  # a board open all day is "last seen" now, not at its connect
+                        with contextlib.suppress(RedisError, OSError):
+                            await self.rt.accounts.device_seen(self.sub.device)
                 else:
                     self.sub.queue.put_nowait(RESYNC)
         except (WebSocketDisconnect, RuntimeError):
@@ -290,7 +293,7 @@ class TicketSession(SiteSession):
         ticket = event.get("ticket") or {}
         if ticket.get("number") == self.number:
             await self.send(frame.public)
-        if ticket or event.get("type") in ("counter.changed", "day.closed"):
+        if ticket or event.get("type") in ("counter.changed", "day.closed", "service.changed"):
             status = await self.rt.ticket_status(self.token)
             self.number, self.service = status["number"], status["service"]
             text = _text(status)

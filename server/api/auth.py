@@ -1,4 +1,5 @@
-"""Login, logout, who am I, the one-time setup of the first admin, and pairing a kiosk or board PC."""
+"""Login, logout, who am I, changing one's own password, the one-time setup of the first admin, and pairing a
+kiosk or board PC."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
 from server.api.common import address, audit, caller, limit, runtime
-from server.api.schemas import LoginBody, SetupBody
+from server.api.schemas import Body, LoginBody, Password, SetupBody
 from server.auth.accounts import Forbidden
 from server.auth.guards import ALL_ROLES, allow, public
 from server.auth.middleware import (
@@ -84,6 +85,27 @@ async def me(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return _me(who)
 
 
+class PasswordChange(Body):
+    old: Password
+    new: Password
+
+
+@post("/auth/password", guards=[any_staff], status_code=200, summary="Change your own password")
+async def change_password(request: Request[Any, Any, Any], data: JSONBody[PasswordChange]) -> dict[str, Any]:
+    """Any staff member, with their current password (wrong ones are throttled like failed logins). The session in
+    use stays; every other session of the account ends."""
+    who = caller(request)
+    assert isinstance(who, Staff)
+    rt = runtime(request)
+    try:
+        await rt.accounts.change_password(who.login, data.old, data.new, address(request), who.session_id)
+    except Exception as exc:
+        await audit(request, "auth.password_failed", detail=getattr(exc, "code", ""))
+        raise
+    await audit(request, "auth.password")
+    return {"login": who.login, "password_changed": True}
+
+
 @post("/setup", guards=[public], status_code=201, summary="Create the first admin with the one-time setup token")
 async def setup(request: Request[Any, Any, Any], data: JSONBody[SetupBody]) -> dict[str, Any]:
     _same_origin(request)
@@ -128,5 +150,5 @@ async def pair(request: Request[Any, Any, Any], code: FromPath[str]) -> Response
     return Response(body, cookies=cookies)
 
 
-AUTH_ROUTES = [login, logout, me, setup]
+AUTH_ROUTES = [login, logout, me, change_password, setup]
 PAGE_ROUTES = [pair]

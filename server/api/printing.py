@@ -1,4 +1,4 @@
-"""Printers: their status for staff, reprints, and the print agent of a kiosk PC (long-poll for jobs).
+"""Printers: their status for staff, reprints, test prints, and the print agent of a kiosk PC (long-poll for jobs).
 
 A poll over its bounds (``server.printing.LongPolls``) answers at once: 429 ``rate_limited`` with
 ``Retry-After``, which the print agent waits out before it asks again.
@@ -15,10 +15,11 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from printers.spooler import PrintJob
 from printers.status import PrinterStatus
+from printers.ticket import TicketData
 from server.api.common import audit, caller, runtime
 from server.api.schemas import AgentPoll, AgentResult, AgentStatus
 from server.auth.accounts import Forbidden
-from server.auth.guards import ALL_ROLES, DESK_ROLES, allow
+from server.auth.guards import ALL_ROLES, DESK_ROLES, MANAGERS, allow
 from server.auth.principals import Device, DeviceKind, Staff
 from server.printing import PollRefused, agent_printer
 from server.projection import wait_inputs
@@ -27,6 +28,8 @@ from server.queue import errors
 staff_of_site = allow(*ALL_ROLES, site="query")
 desk_staff = allow(*DESK_ROLES, site="ticket")
 kiosk_agent = allow(devices=(DeviceKind.KIOSK,))
+site_managers = allow(*MANAGERS, site="query")
+TEST_NUMBER = "TEST"
 
 
 @get("/printers", guards=[staff_of_site], summary="Printers with their status and waiting jobs")
@@ -52,6 +55,37 @@ async def reprint(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> 
     job = await rt.printing.enqueue(site, ticket["id"], data)
     await audit(request, "ticket.reprint", site=site, ticket=ticket["id"], number=ticket["number"])
     return {"ticket": ticket["id"], "number": ticket["number"], "print_job": job}
+
+
+@post(
+    "/printers/{printer:str}/test",
+    guards=[site_managers],
+    status_code=202,
+    summary="Print a test ticket on one printer of a site (through the spooler, no failover)",
+)
+async def test_print(request: Request[Any, Any, Any], printer: FromPath[str], site: FromQuery[str]) -> dict[str, Any]:
+    """A ticket-shaped page (the site's name, 「印刷テスト」, number TEST, a QR code of the server's address) queued for
+    this printer only: it shows how real tickets come out there. Its progress comes as ``printer.changed``."""
+    rt = runtime(request)
+    found = rt.store.site(site)
+    if printer not in {p["id"] for p in await rt.printing.of_site(site)}:
+        raise errors.NotFound(f"no printer {printer!r} at {site}")
+    data = TicketData(
+        number=TEST_NUMBER,
+        site_name=found.name,
+        service_name="印刷テスト（番号札ではありません）",
+        service_name_local=None,
+        service_name_en="Print test (not a ticket)",
+        lang="ja",
+        waiting_ahead=0,
+        estimated_wait_min=0,
+        issued_at=rt.clock.now(),
+        status_url=f"{rt.settings.base_url}/",
+        training=rt.clock.training,
+    )
+    job = await rt.printing.enqueue(site, f"test:{printer}", data, only=printer)
+    await audit(request, "printer.test", site=site, detail=printer)
+    return {"site": site, "printer": printer, "print_job": job}
 
 
 def _device(request: Request[Any, Any, Any]) -> Device:
@@ -110,4 +144,4 @@ async def agent_result(
     return {"state": data.state}
 
 
-ROUTES = [printers, reprint, agent_poll, agent_status, agent_result]
+ROUTES = [printers, reprint, test_print, agent_poll, agent_status, agent_result]

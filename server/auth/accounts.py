@@ -10,6 +10,11 @@ pair (login id, address) that failed, with delays that grow, instead of locking 
 Revoking a device or disabling a staff
 account takes effect at once: HTTP requests look the credential up every time, and a message on the
 control channel makes every server process close the websockets it holds for it.
+
+A device's last request is remembered as ``seen`` on its record (``device_seen``): written at most once a minute
+per device (the stored time is compared first; websocket pings also count, throttled per process), so the admin
+page shows "last seen" without a store write on every request. A revoked device's token digests keep pointing at
+its record, so its browser page can say it was revoked (``revoked_device``) rather than "never paired".
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ from server.queue.keys import (
 )
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
+SEEN_EVERY_S = 60
+"""A device's ``seen`` time is written at most this often: last seen to the minute, not a write per request."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,13 @@ class Unauthorized(errors.DomainError):
 class Forbidden(errors.DomainError):
     code = "forbidden"
     status_code = 403
+
+
+class WrongPassword(errors.DomainError):
+    """The current password given to change it is wrong (400: the session is fine, the form is not)."""
+
+    code = "wrong_password"
+    status_code = 400
 
 
 class RateLimited(errors.DomainError):
@@ -114,6 +128,8 @@ class Accounts:
         self.settings = settings or AuthSettings()
         self.now = now
         """Seconds since the epoch: the server clock, so session lifetimes follow it (training, tests)."""
+        self._seen_written: dict[str, int] = {}
+        """When this process last wrote each device's ``seen`` (``device_seen``)."""
 
     async def _hash(self, password: str) -> str:
         """argon2 takes ~0.1 s of CPU: off the event loop, so boards and counters are not held up."""
@@ -188,6 +204,58 @@ class Accounts:
             raise errors.ValidationFailed(str(exc)) from None
         await self.redis.hset(staff_key(login), "hash", await self._hash(password))
         await self.end_sessions(login)
+
+    async def change_password(self, login: str, old: str, new: str, address: str, keep_session: str) -> None:
+        """A person changes their own password: the current one must be right (wrong tries count like failed
+        logins of that login id from that address, with the same growing waits); every other session of theirs
+        ends, the one they are using stays."""
+        wait = await self._throttled(login, address)
+        if wait:
+            raise RateLimited(f"too many wrong passwords; try again in {wait} seconds", retry_after=wait)
+        record = await self.staff_record(login)
+        if record is None:
+            raise errors.NotFound(f"no login {login!r}")
+        if not await asyncio.to_thread(self.hasher.verify, record["hash"], old):
+            await self._fail(login, address)
+            raise WrongPassword("the current password is wrong")
+        try:
+            check_policy(new, login)
+        except PasswordPolicyError as exc:
+            raise errors.ValidationFailed(str(exc)) from None
+        await self.redis.hset(staff_key(login), "hash", await self._hash(new))
+        kept = digest(keep_session)
+        for ref in await self.redis.smembers(staff_sessions_key(login)):
+            if _text(ref) != kept:
+                await self._end_session(_text(ref))
+
+    async def update_staff(
+        self, login: str, *, name: str | None = None, role: Role | None = None, sites: tuple[str, ...] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Change an account's display name, role or sites; returns (before, after) as ``public_staff`` shows them.
+
+        A new role or new sites end the account's sessions (and websockets) at once, like disabling it: nobody
+        keeps, on an open page, a reach the account no longer has."""
+        record = await self.staff_record(login)
+        if record is None:
+            raise errors.NotFound(f"no login {login!r}")
+        before = self.public_staff(record)
+        changes: dict[str, str] = {}
+        if name is not None:
+            if not name.strip() or len(name) > 64:
+                raise errors.ValidationFailed("the display name must have 1-64 characters")
+            changes["name"] = name.strip()
+        if role is not None:
+            changes["role"] = role.value
+        if sites is not None:
+            changes["sites"] = msgspec.json.encode(list(dict.fromkeys(sites))).decode()
+        if changes:
+            await self.redis.hset(staff_key(login), mapping=changes)  # type: ignore[arg-type]
+        after = self.public_staff({**record, **changes})
+        if (after["role"], after["sites"]) != (before["role"], before["sites"]):
+            await self.end_sessions(login)
+        if role is Role.ADMIN:
+            await self.redis.delete(SETUP_TOKEN)
+        return before, after
 
     async def set_disabled(self, login: str, disabled: bool) -> None:
         if await self.staff_record(login) is None:
@@ -366,6 +434,7 @@ class Accounts:
             "kind": record["kind"],
             "name": record["name"],
             "revoked": record.get("revoked") == "1",
+            "seen": int(record["seen"]) if record.get("seen") else None,
         }
 
     async def device_record(self, device_id: str) -> dict[str, str] | None:
@@ -391,10 +460,31 @@ class Accounts:
         record = await self.device_record(_text(device_id))
         if record is None or record.get("revoked") == "1":
             return None
+        await self.device_seen(record["id"], int(record.get("seen") or 0))
         return Device(
             id=record["id"], site=record["site"], kind=DeviceKind(record["kind"]), name=record["name"],
             csrf=record["csrf"],
         )  # fmt: skip
+
+    async def device_seen(self, device_id: str, stored: int | None = None) -> None:
+        """Remember that the device made a request now, at most once per ``SEEN_EVERY_S``.
+
+        ``stored``: the ``seen`` time its record holds (``device_by_token`` has just read it), so several server
+        processes do not each write it; without it (a websocket ping) this process's own last write decides."""
+        now = int(self.now())
+        last = max(stored or 0, self._seen_written.get(device_id, 0))
+        if now - last < SEEN_EVERY_S:
+            return
+        self._seen_written[device_id] = now
+        await self.redis.hset(device_key(device_id), "seen", str(now))
+
+    async def revoked_device(self, token: str) -> dict[str, Any] | None:
+        """The device a token belonged to, if that device was revoked (its page says so); else None."""
+        if not token or len(token) > 128:
+            return None
+        device_id = await self.redis.get(device_token_key(digest(token)))
+        record = await self.device_record(_text(device_id)) if device_id is not None else None
+        return self.public_device(record) if record is not None and record.get("revoked") == "1" else None
 
     async def pair(self, code: str) -> tuple[Device, str]:
         """Consume a pairing code: a new token for the device (set as its cookie by the caller)."""
@@ -424,11 +514,9 @@ class Accounts:
         record = await self.device_record(device_id)
         if record is None:
             raise errors.NotFound(f"no device {device_id!r}")
-        pipe = self.redis.pipeline(transaction=True)
-        for token_hash in msgspec.json.decode(record.get("tokens") or "[]"):
-            pipe.delete(device_token_key(token_hash))
-        pipe.hset(device_key(device_id), mapping={"revoked": "1", "tokens": "[]"})
-        await pipe.execute()
+        # The token digests stay, pointing at the revoked record: every request with them is refused
+        # (``device_by_token`` checks ``revoked``), and the PC's page can tell that it was revoked.
+        await self.redis.hset(device_key(device_id), "revoked", "1")
         await self.publish("device", device_id)
 
     # ---- control channel ---------------------------------------------------------------------
