@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from board import routes as board_pages
 from kiosk import routes as kiosk_pages
 from server import health, ws
+from server.admin import routes as admin_pages
 from server.api import admin, auth, errors, notices, office, printing, public, staff
 from server.api import calendar as calendar_api
 from server.api import reports as report_api
@@ -145,6 +146,7 @@ def create_app(
         *phone_pages.ROUTES,
         *console_pages.ROUTES,
         *office_pages.ROUTES,
+        *admin_pages.ROUTES,
         *report_pages.ROUTES,
     ]
     return Litestar(
@@ -156,6 +158,7 @@ def create_app(
                 phone_pages.TEMPLATES,
                 console_pages.TEMPLATES,
                 office_pages.TEMPLATES,
+                admin_pages.TEMPLATES,
                 report_pages.TEMPLATES,
             ]
         ),

@@ -6,6 +6,9 @@ too many requests (429) always says in ``Retry-After`` how many seconds to wait.
 the JSON decoder follows is bad input like any other malformed body (400 ``validation_error``), not a
 crash. Nothing a client sends can produce a 500: the last handler logs the unexpected and answers
 ``internal_error``.
+
+A 403 or 404 that a person meets in a browser (an unknown address such as ``/foo``) is a bilingual HTML page with a
+way back instead (``server.web.pages.wants_page`` decides by the path and ``Accept``; ``/api/…`` stays JSON).
 """
 
 from __future__ import annotations
@@ -19,11 +22,15 @@ from redis.exceptions import RedisError
 
 from server.auth.accounts import RateLimited
 from server.queue.errors import DomainError
+from server.web.pages import error_page, wants_page
 
 log = logging.getLogger("madoguchi.api")
 
 DECODER_RECURSION = "while deserializing an object"
 """How msgspec's message ends when a document nests deeper than it will follow (1,000 levels of ``[``)."""
+
+PAGE_STATUSES = frozenset({403, 404})
+"""Errors a browser gets as a page (``server.web.pages.error_page``) on a page address."""
 
 CODE_OF_STATUS = {
     400: "validation_error",
@@ -47,7 +54,9 @@ def retry_after(exc: RateLimited) -> dict[str, str]:
     return {"Retry-After": str(max(1, int(exc.retry_after)))}
 
 
-def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if exc.status_code in PAGE_STATUSES and wants_page(request):
+        return error_page(request, exc.status_code)
     headers = retry_after(exc) if isinstance(exc, RateLimited) else None
     return error_response(exc.status_code, exc.code, exc.detail, headers=headers)
 
@@ -65,6 +74,8 @@ def _validation_detail(exc: ValidationException) -> str:
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if status in PAGE_STATUSES and wants_page(request):
+        return error_page(request, status)
     if status >= 500 and status != 503:
         log.error("server error %d on %s %s", status, request.method, request.url.path, exc_info=exc)
     code = getattr(exc, "code", None) or CODE_OF_STATUS.get(status, "error" if status < 500 else "internal_error")

@@ -3,7 +3,13 @@
 Pages are server-rendered Jinja2 plus plain ES modules (no build step, no CDN: the sites are offline LANs).
 A page is guarded like an API route (``server.auth.guards.check``), but a person opening it in a browser must
 see a page, not a JSON error: the guard raises ``PageRefused`` naming the template to show, and the route's own
-exception handler renders it with the right status (401, 403, 503). The API keeps its JSON errors.
+exception handler renders it with the right status (401, 403, 404 for a site the configuration lacks, 503). A PC
+whose device was revoked gets its refusal page saying so (``revoked``). The API keeps its JSON errors.
+
+Any other 403 or 404 a browser meets (an unknown address, a page route that refuses) is the bilingual page
+``web/error.html`` with a link back to ``/`` (``error_page``), when ``wants_page`` says a person asked:
+the path is not under ``/api/``, ``/ws/`` or ``/static/`` and the ``Accept`` header names ``text/html``
+(browsers send it when they open a page; scripts and the pages' own fetches ask for JSON).
 """
 
 from __future__ import annotations
@@ -26,9 +32,11 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler, PathType
 from litestar.types.file_types import FileInfo
+from redis.exceptions import RedisError
 
 from server.auth.accounts import Forbidden, Unauthorized
 from server.auth.guards import Guard, SiteFrom, check, principal, public, site_of
+from server.auth.middleware import DEVICE_COOKIE
 from server.auth.principals import Device, DeviceKind, Role, Staff
 from server.queue.errors import StoreUnavailable
 from server.runtime import Runtime
@@ -45,11 +53,25 @@ NO_CACHE = CacheControlHeader(no_cache=True)
 class PageRefused(Exception):
     """A page the caller may not see; ``template`` explains why (pairing, login form, wrong role)."""
 
-    def __init__(self, status: int, template: str, reason: str) -> None:
+    def __init__(self, status: int, template: str, reason: str, revoked: dict[str, Any] | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.template = template
         self.reason = reason
+        self.revoked = revoked
+        """The device this browser was paired as, when it was revoked (its page says so)."""
+
+
+async def revoked_device(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any] | None:
+    """The revoked device whose cookie this browser still holds (a board or kiosk PC an admin revoked), if any."""
+    token = connection.cookies.get(DEVICE_COOKIE)
+    if not token or connection.scope.get("auth_unavailable"):
+        return None
+    try:
+        found: dict[str, Any] | None = await connection.app.state.runtime.accounts.revoked_device(token)
+    except (RedisError, OSError):
+        return None
+    return found
 
 
 def page_guard(
@@ -60,12 +82,14 @@ def page_guard(
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         site = site_of(connection, site_from)
+        if site_from == "site" and site is not None and connection.app.state.runtime.config.site(site) is None:
+            raise PageRefused(404, "web/not_found.html", f"unknown site {site!r}")
         try:
             check(
                 principal(connection), site, roles, devices, unverified=bool(connection.scope.get("auth_unavailable"))
             )
         except Unauthorized as exc:
-            raise PageRefused(401, refusals[401], exc.detail) from None
+            raise PageRefused(401, refusals[401], exc.detail, await revoked_device(connection)) from None
         except Forbidden as exc:
             raise PageRefused(403, refusals[403], exc.detail) from None
         except StoreUnavailable as exc:
@@ -114,12 +138,31 @@ def refused(request: Request[Any, Any, Any], exc: PageRefused) -> Template:
     site = runtime(request).config.site(site_id)
     who = principal(request)
     caller = "staff" if isinstance(who, Staff) else who.kind.value if isinstance(who, Device) else ""
-    return page(request, exc.template, status=exc.status, site=site, site_id=site_id, reason=exc.reason, caller=caller)
+    return page(
+        request, exc.template, status=exc.status, site=site, site_id=site_id, reason=exc.reason, caller=caller,
+        revoked=exc.revoked,
+    )  # fmt: skip
 
 
 def not_found(request: Request[Any, Any, Any], site_id: str) -> Template:
     """An HTML 404 for a page of a site the configuration does not have (a mistyped URL on a kiosk PC)."""
     return page(request, "web/not_found.html", status=404, site=None, site_id=site_id)
+
+
+NOT_PAGES = frozenset({"api", "ws", "static"})
+"""First path segments whose errors stay JSON whoever asks: the API, the websockets and the plain files."""
+
+
+def wants_page(request: Request[Any, Any, Any]) -> bool:
+    """A person opened this address in a browser: answer an error with a page, not ``{"code", "detail"}``."""
+    first = request.scope["path"].split("/", 2)[1]
+    return first not in NOT_PAGES and "text/html" in request.headers.get("accept", "")
+
+
+def error_page(request: Request[Any, Any, Any], status: int) -> Template:
+    """The bilingual page of a 403 or 404 (anything else: the 404's), with a link back to ``/``."""
+    kind = "forbidden" if status == 403 else "not_found"
+    return page(request, "web/error.html", status=status, kind=kind, path=request.scope["path"])
 
 
 def template_config(directories: Sequence[Path]) -> TemplateConfig[JinjaTemplateEngine]:

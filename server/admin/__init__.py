@@ -1,0 +1,1 @@
+"""The office's browser side for managers and admins: ``/admin`` (staff, devices, printers, notices, audit log)."""
