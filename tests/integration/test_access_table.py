@@ -30,6 +30,8 @@ PRINCIPALS = [
 POLICIES: dict[str, list[Any]] = {
     #                anon kiosk k-tz board b-tz admin a-tz mgr  m-tz op   op-tz guide g-tz phone p-tz
     "public":       [OK,  OK,   OK,  OK,   OK,  OK,   OK,  OK,  OK,  OK,  OK,   OK,   OK,  OK,   OK],
+    # reached by everyone, but the answer depends on who asks (/login sends a signed-in staff member on to /)
+    "anyone":       [OK,  OK,   OK,  OK,   OK,  OK,   OK,  OK,  OK,  OK,  OK,   OK,   OK,  OK,   OK],
     "site_read":    [U,   OK,   F,   OK,   F,   OK,   F,   OK,  F,   OK,  F,    OK,   F,   OK,   F],
     "issue":        [U,   OK,   F,   F,    F,   OK,   F,   OK,  F,   F,   F,    OK,   F,   F,    F],
     "counter":      [U,   F,    F,   F,    F,   OK,   F,   OK,  F,   OK,  F,    F,    F,   F,    F],
@@ -159,6 +161,15 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/reports/monthly"): "site_manager",
     ("GET", "/api/v1/reports/annual"): "site_manager",
     ("GET", "/api/v1/reports/due"): "managers",
+    # administration: the admin page (its sections follow the same rules) and changing accounts, passwords, printers
+    ("GET", "/login"): "anyone",
+    ("GET", "/admin"): "managers",
+    ("GET", "/admin/{section:str}"): "managers",
+    ("GET", "/password"): "any_staff",
+    ("GET", "/static/admin/{file_path:path}"): "public",
+    ("PATCH", "/api/v1/staff/{login:str}"): "staff_change",
+    ("POST", "/api/v1/auth/password"): "any_staff",
+    ("POST", "/api/v1/printers/{printer:str}/test"): "site_manager",
     # the reports page: managers and admins (of no one site: "all" is the caller's own sites); a site by name only
     # for who has it (the page answers 403 with the reason)
     ("GET", "/reports"): "managers",
@@ -228,6 +239,7 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
         "site": "city-hall", "counter": "ch-booth-1", "ticket_id": ticket["id"], "token": ticket["token"],
         "login": target["login"], "change": "enable", "device_id": device_id, "code": booked.json()["code"],
         "job_id": "pj-none", "notice_id": "no-such-notice", "incident_id": recorded.json()["id"],
+        "section": "staff", "printer": "preview",
     }  # fmt: skip
     params["override_id"] = override.json()["id"]
     bodies: dict[str, Any] = {
@@ -243,6 +255,8 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
         "/api/v1/tickets/{ticket_id:str}/transfer": {"service": "e-cert"},
         "/api/v1/staff": {"login": "new-one", "name": "new", "role": "guide", "password": "long-enough-pass"},
         "/api/v1/staff/{login:str}/password": {"password": "another-long-pass"},
+        "/api/v1/staff/{login:str}": {"name": "renamed"},
+        "/api/v1/auth/password": {"old": "not-the-password", "new": "another-long-pass"},
         "/api/v1/reservations/{code:str}": {"start": "11:30"},
         "/api/v1/devices": {"site": "city-hall", "kind": "kiosk", "name": "spare"},
         "/api/v1/agent/poll": {"wait": 0},
@@ -271,6 +285,7 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
         "/api/v1/reports/daily": "?site=city-hall&date=2026-11-24",
         "/api/v1/reports/monthly": "?site=city-hall&month=2026-11",
         "/api/v1/reports/annual": "?site=city-hall&fiscal_year=2026",
+        "/api/v1/printers/{printer:str}/test": "?site=city-hall",
     }
 
     failures = []
