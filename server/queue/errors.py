@@ -6,6 +6,9 @@ decides status codes for domain failures.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 
 class DomainError(Exception):
     """A request the domain refuses. It changed nothing."""
@@ -103,6 +106,26 @@ class DayClosed(DomainError):
 
     code = "day_closed"
     status_code = 409
+
+
+class ServicePaused(DomainError):
+    """The service is paused at the site (an upstream outage): nothing is issued for it, nothing moved to it.
+
+    The store script refuses with the pause as stored (JSON) for its detail; ``pause`` holds what a visitor may
+    read of it (the service, the reasons in Japanese and English, since when), and the detail says it in words.
+    """
+
+    code = "service_paused"
+    status_code = 409
+    PUBLIC = ("service", "reason_ja", "reason_en", "since")
+
+    def __init__(self, detail: str, *, pause: dict[str, Any] | None = None) -> None:
+        if pause is None and detail.startswith("{"):
+            pause = json.loads(detail)
+        self.pause: dict[str, Any] = {k: (pause or {}).get(k) for k in self.PUBLIC}
+        if pause is not None:
+            detail = f"{self.pause['service']} is paused: {self.pause['reason_ja']}"
+        super().__init__(detail)
 
 
 class NotArchived(DomainError):

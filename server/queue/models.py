@@ -57,6 +57,7 @@ class Action(StrEnum):
     REINSTATE = "reinstate"
     COMPLETE = "complete"
     TRANSFER = "transfer"
+    MOVE = "move"
     CANCEL = "cancel"
     CLOSE_DAY = "close_day"
 
@@ -72,6 +73,8 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.NO_SHOW, Action.REINSTATE): Status.WAITING,
     (Status.SERVING, Action.COMPLETE): Status.DONE,
     (Status.SERVING, Action.TRANSFER): Status.WAITING,
+    # a waiting ticket to another service (its own was paused): same number, its place by issue order
+    (Status.WAITING, Action.MOVE): Status.WAITING,
     (Status.WAITING, Action.CANCEL): Status.CANCELLED,
     (Status.CALLED, Action.CANCEL): Status.CANCELLED,
     (Status.WAITING, Action.CLOSE_DAY): Status.UNSERVED,
@@ -89,6 +92,7 @@ EVENT_OF: dict[Action, str] = {
     Action.REINSTATE: "ticket.reinstated",
     Action.COMPLETE: "ticket.done",
     Action.TRANSFER: "ticket.transferred",
+    Action.MOVE: "ticket.moved",
     Action.CANCEL: "ticket.cancelled",
     Action.CLOSE_DAY: "day.closed",
 }

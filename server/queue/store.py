@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any, TypeVar, cast
@@ -63,6 +63,7 @@ _ERRORS: dict[str, type[errors.DomainError]] = {
         errors.OperatorBusy,
         errors.ActionKeyReused,
         errors.DayClosed,
+        errors.ServicePaused,
     )
 }
 
@@ -112,6 +113,8 @@ class Raw:
     notices: list[dict[str, Any]]
     closed: bool = False
     """The business date was closed (and archived) already: nothing more is issued today."""
+    paused: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Paused services: service id -> {service, reason_ja, reason_en, since, by} (lua/service_pause.lua)."""
 
 
 def _text(value: Any) -> str:
@@ -254,6 +257,8 @@ class Store:
             keys.open_days, keys.queue(bdate, service.id, klass.value), keys.numbers(bdate),
             keys.idempotency(idem), keys.audit(bdate), keys.archive_meta(bdate),
         ]  # fmt: skip
+        if script == "issue":  # a check-in issues the ticket of a booked visitor even while the service is paused
+            script_keys.append(keys.paused)
         script_keys += extra[0]
         args += extra[1]
         await self._set_token(token, site_id, ticket_id)
@@ -353,7 +358,7 @@ class Store:
         """Apply one action of the transition table to a ticket. The same ``key`` again returns the ticket as it
         is now without acting twice (two clicks on "complete" make one ``ticket.done``)."""
         site_id = self.site_of_ticket(ticket_id)
-        if action is Action.TRANSFER:
+        if action in (Action.TRANSFER, Action.MOVE):
             site = self.site(site_id)
             svc = self.service(service)
             if svc.id not in self.opening(site_id).services or not svc.queue:
@@ -370,7 +375,7 @@ class Store:
         ]  # fmt: skip
         script_keys = [
             keys.seq, keys.events, keys.ticket(ticket_id), keys.calls(today), keys.audit(today),
-            keys.action(key or ""), keys.archive_meta(today),
+            keys.action(key or ""), keys.archive_meta(today), keys.paused,
         ]  # fmt: skip
         raw = await self._run("action", script_keys, args)
         return cast(dict[str, str], msgspec.json.decode(raw))
@@ -621,6 +626,42 @@ class Store:
         out = await self._run("notice", [keys.seq, keys.events, keys.notices, keys.audit(now.date().isoformat())], args)
         return _as_list(msgspec.json.decode(out))
 
+    async def pause_service(
+        self, site_id: str, service_id: str, reason_ja: str, reason_en: str, *, by: str, audit: dict[str, Any] | None
+    ) -> tuple[bool, dict[str, Any]]:
+        """Stop issuing ``service_id`` at the site (an upstream outage), saying why; boards, kiosks and the visitor
+        pages of its waiting tickets show the reasons (``service.changed``). Pausing it again changes the reasons.
+        Returns (changed, the pause)."""
+        site = self.site(site_id)
+        service = self.service(service_id)
+        if not service.queue or (service.id not in site.services and service.id not in self.opening(site.id).services):
+            raise errors.ServiceUnavailable(f"{service.name} is not offered at {site.name}")
+        changed, pause = await self._pause(site.id, "pause", service.id, reason_ja, reason_en, by, audit)
+        return changed, pause or {}
+
+    async def resume_service(self, site_id: str, service_id: str, *, by: str, audit: dict[str, Any] | None) -> bool:
+        """Issue ``service_id`` again. Resuming a service that runs changes nothing; returns whether it was paused."""
+        site = self.site(site_id)
+        service = self.service(service_id)
+        changed, _ = await self._pause(site.id, "resume", service.id, "", "", by, audit)
+        return changed
+
+    async def _pause(
+        self, site_id: str, mode: str, service_id: str, reason_ja: str, reason_en: str, by: str,
+        audit: dict[str, Any] | None,
+    ) -> tuple[bool, dict[str, Any] | None]:  # fmt: skip
+        keys = SiteKeys(site_id)
+        now = self.clock.now()
+        args = [STREAM_MAXLEN, iso(now), mode, service_id, reason_ja, reason_en, by, audit_arg(audit)]
+        script_keys = [keys.seq, keys.events, keys.paused, keys.audit(now.date().isoformat())]
+        out = msgspec.json.decode(await self._run("service_pause", script_keys, args))
+        return bool(out["changed"]), out["pause"] or None
+
+    async def paused_services(self, site_id: str) -> dict[str, dict[str, Any]]:
+        """The site's paused services: service id -> {service, reason_ja, reason_en, since, by}."""
+        raw: dict[Any, Any] = await self._read(lambda: self.redis.hgetall(SiteKeys(site_id).paused))
+        return {_text(k): msgspec.json.decode(_text(v)) for k, v in raw.items()}
+
     # ---- reads -------------------------------------------------------------------------------
 
     async def raw_state(self, site_id: str, opening: Opening | None = None) -> Raw:
@@ -638,7 +679,7 @@ class Store:
             msgspec.json.encode(services).decode(), msgspec.json.encode(counters).decode(),
             keys.durations_prefix,
         ]  # fmt: skip
-        snapshot_keys = [keys.seq, keys.calls(bdate), keys.notices, keys.archive_meta(bdate)]
+        snapshot_keys = [keys.seq, keys.calls(bdate), keys.notices, keys.archive_meta(bdate), keys.paused]
         raw = msgspec.json.decode(await self._run("snapshot", snapshot_keys, args))
         waiting = raw["waiting"] if isinstance(raw["waiting"], dict) else {}
         durations = raw["durations"] if isinstance(raw["durations"], dict) else {}
@@ -654,6 +695,7 @@ class Store:
                 key=lambda n: (str(n.get("created_at", "")), str(n.get("id", ""))),
             ),
             closed=bool(raw.get("closed")),
+            paused={p["service"]: p for p in map(msgspec.json.decode, _as_list(raw.get("paused")))},
         )
 
     async def ticket(self, ticket_id: str) -> tuple[dict[str, str], int]:

@@ -66,6 +66,15 @@ local function closed_refusal(meta_key, date)
   return nil
 end
 
+-- nil while `service` is not paused, else the refusal service_paused whose detail is the pause as stored (JSON:
+-- service, reason_ja, reason_en, since, by; server/queue/errors.py ServicePaused reads it). paused_key:
+-- SiteKeys.paused (service_pause.lua writes it).
+local function paused_refusal(paused_key, service)
+  local pause = redis.call('HGET', paused_key, service)
+  if pause then return fail('service_paused', pause) end
+  return nil
+end
+
 -- Appends the caller's staff audit entry (JSON, '' for none) in the same step as the change it records,
 -- completed with what only the script knows: the ticket, its number and its counter.
 local function audit(key, entry_json, t)
@@ -82,8 +91,9 @@ end
 -- Issue a ticket: number it, queue it, index it, append ticket.issued (issue.lua; resv_checkin.lua issues
 -- the ticket of a reservation with it). K and A are issue.lua's KEYS and ARGV, positions as documented
 -- there; a caller may pass more after them. Returns what issue.lua returns; refused with day_closed once the
--- business date was closed (its archive meta, K[11], exists).
-local function issue_ticket(K, A)
+-- business date was closed (its archive meta, K[11], exists), and with service_paused while the service is
+-- paused when the caller passes `paused_key` (issue.lua does; a reservation's check-in does not).
+local function issue_ticket(K, A, paused_key)
   local function serving(service)
     local n = 0
     for _, cid in ipairs(cjson.decode(A[20])) do
@@ -104,6 +114,8 @@ local function issue_ticket(K, A)
   end
   local closed = closed_refusal(K[11], A[12])
   if closed then return closed end
+  local paused = paused_key and paused_refusal(paused_key, A[5])
+  if paused then return paused end
   local n = redis.call('INCR', K[4])
   local order = redis.call('INCR', K[3])
   local number = A[3] .. string.format('%0' .. A[4] .. 'd', n)

@@ -1,22 +1,24 @@
 -- Move one ticket by an action of the transition table (server/queue/models.py TRANSITIONS):
--- recall, start, return, no_show, reinstate, complete, transfer, cancel. Appends the action's event.
+-- recall, start, return, no_show, reinstate, complete, transfer, move, cancel. Appends the action's event.
 -- Return and reinstate put the ticket back in its own line at its original place (issue order; a reservation's
--- slot time), as transfer does: it keeps its number and its place.
+-- slot time), as transfer does: it keeps its number and its place. Move puts a waiting ticket in the line of
+-- another service the same way (the guide's answer to a paused service); it refuses a paused service.
 -- Keeps who holds the ticket (server/queue/keys.py SiteKeys.operator): recall or start by another operator
 -- hands it over (refused with operator_busy when that operator holds another one); every action that lets
 -- the ticket go (return, no_show, complete, transfer, cancel of a called ticket) frees its holder.
 -- A ticket of today is not moved any more once today was closed (day_close.lua archived it): day_closed.
 -- KEYS: 1 seq, 2 events, 3 ticket hash, 4 recent calls of today (ARGV 22), 5 audit list,
---       6 the click's action key (ARGV 19), 7 archive meta of today
+--       6 the click's action key (ARGV 19), 7 archive meta of today, 8 paused services of the site (move)
 -- ARGV: 1 action, 2 allowed source statuses (comma list), 3 target status, 4 event type, 5 now ms,
 --       6 now ISO, 7 queue prefix, 8 counter key prefix, 9 stream maxlen, 10 recent calls kept,
---       11 operator, 12 outcome, 13 note, 14 new service (transfer), 15 durations key prefix,
+--       11 operator, 12 outcome, 13 note, 14 new service (transfer, move), 15 durations key prefix,
 --       16 durations kept, 17 staff audit entry (JSON or ''), 18 held-ticket key prefix,
 --       19 '1' when the click sent an action key, 20 seconds the held-ticket, action and recent-calls keys
 --       live, 21 ticket key prefix, 22 today's business date (only today's tickets are reinstated; only a
 --       recall of today's ticket goes into today's recent calls)
 -- Returns: the ticket as JSON (a repeated action key: the ticket as it is now, and no event);
---          errors not_found, day_closed, invalid_transition, operator_busy, idempotency_key_reused
+--          errors not_found, day_closed, invalid_transition, operator_busy, idempotency_key_reused,
+--          service_paused (move to a paused service)
 local t = hmap(KEYS[3])
 if not t.id then return fail('not_found', 'no such ticket') end
 local action = ARGV[1]
@@ -64,6 +66,18 @@ local now = ARGV[5]
 local extra = {}
 local release_counter = false
 
+-- transfer and move: the ticket keeps where it came from (the archive and the reports read it) and waits in the
+-- line of the new service with its number and issue order, so at the same place among that line's tickets
+local function change_service(counter)
+  extra.from_service = t.service
+  local transfers = cjson.decode(t.transfers or '[]')
+  transfers[#transfers + 1] = {from = t.service, to = ARGV[14], at = ARGV[6], note = ARGV[13],
+    operator = ARGV[11], counter = counter}
+  t.transfers = cjson.encode(transfers)
+  t.service = ARGV[14]
+  requeue()
+end
+
 if action == 'recall' then
   t.recall_count = tostring(tonumber(t.recall_count or '0') + 1)
   t.called_at = now
@@ -104,14 +118,16 @@ elseif action == 'transfer' then
     return fail('invalid_transition', 'the ticket is already for ' .. t.service)
   end
   release_counter = true
-  extra.from_service = t.service
-  local transfers = cjson.decode(t.transfers or '[]')
-  transfers[#transfers + 1] = {from = t.service, to = ARGV[14], at = ARGV[6], note = ARGV[13],
-    operator = ARGV[11], counter = t.counter}
-  t.transfers = cjson.encode(transfers)
-  t.service = ARGV[14]
-  -- a transferred ticket keeps its number and issue order, so it keeps its place in the new line
-  requeue()
+  change_service(t.counter)
+elseif action == 'move' then
+  -- a waiting ticket, out of its service's line into another's (a paused service's visitors)
+  if ARGV[14] == t.service then
+    return fail('invalid_transition', t.number .. ' is already waiting for ' .. t.service)
+  end
+  local paused = paused_refusal(KEYS[8], ARGV[14])
+  if paused then return paused end
+  redis.call('ZREM', qkey(ARGV[7], t.business_date, t.service, t.klass), t.id)
+  change_service('')
 elseif action == 'cancel' then
   if t.status == 'waiting' then
     redis.call('ZREM', qkey(ARGV[7], t.business_date, t.service, t.klass), t.id)
