@@ -147,3 +147,56 @@ def format_issued(moment: datetime, lang: str = "ja") -> str:
     if lang == "vi":
         return f"{hm}, {_WEEKDAYS['vi'][wd]}, {t.day:02d}/{t.month:02d}/{t.year}"
     return f"{_WEEKDAYS['en'][wd]} {t.day} {_MONTHS_EN[t.month - 1]} {t.year}, {hm}"
+
+
+# ---- the "please come back" slip of a paused service (printers.ticket.render_paused_slip) -----------------------
+
+PAUSED_SLIP: Final[dict[str, dict[str, str]]] = {
+    "ja": {
+        "title": "受付休止のお知らせ",
+        "stopped": "{service}の受付を一時休止しています。",
+        "reason": "理由：{reason}",
+        "number": "受付番号（取り消しました）",
+        "come_back": "大変申し訳ございません。後日あらためてお越しください。",
+    },
+    "en": {
+        "title": "Service suspended",
+        "stopped": "{service} has been suspended for now.",
+        "reason": "Reason: {reason}",
+        "number": "Your number (cancelled)",
+        "come_back": "We are very sorry. Please come back another day.",
+    },
+    "zh": {
+        "title": "暂停受理通知",
+        "stopped": "{service}暂停受理。",
+        "reason": "原因：{reason}",
+        "number": "您的号码（已取消）",
+        "come_back": "非常抱歉，请改日再来。",
+    },
+    "ko": {
+        "title": "접수 중단 안내",
+        "stopped": "{service} 접수를 일시 중단했습니다.",
+        "reason": "사유: {reason}",
+        "number": "대기 번호 (취소됨)",
+        "come_back": "대단히 죄송합니다. 다른 날 다시 방문해 주십시오.",
+    },
+    "vi": {
+        "title": "Thông báo tạm ngừng tiếp nhận",
+        "stopped": "Tạm ngừng tiếp nhận: {service}.",
+        "reason": "Lý do: {reason}",
+        "number": "Số thứ tự của bạn (đã hủy)",
+        "come_back": "Chúng tôi rất xin lỗi. Vui lòng quay lại vào ngày khác.",
+    },
+    "ja-easy": {
+        "title": "うけつけを やすんで います",
+        "stopped": "いま {service}の うけつけを やすんで います。",
+        "reason": "りゆう：{reason}",
+        "number": "あなたの ばんごう（とりけしました）",
+        "come_back": "ごめんなさい。べつの ひに また きて ください。",
+    },
+}
+
+
+def paused_slip_labels(lang: str) -> dict[str, str]:
+    """The words of the paused-service slip in ``lang``; unknown languages get English."""
+    return PAUSED_SLIP.get(lang) or PAUSED_SLIP["en"]

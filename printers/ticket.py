@@ -27,7 +27,7 @@ from typing import Literal
 
 from printers import escpos
 from printers.fontset import FontSet, fontset_for, normalize
-from printers.labels import format_issued, labels_for
+from printers.labels import format_issued, labels_for, paused_slip_labels
 from printers.profile import PrinterProfile
 from printers.raster import (
     Align,
@@ -60,7 +60,10 @@ class TicketData:
     training: bool = False  # 「研修用」 banner
     service_name_en: str | None = None  # printed instead of service_name_local when no font can draw it
     # "reservation": a reservation's confirmation slip instead (render_reservation_slip): `number` is the
-    # code, `status_url` what its QR code holds, `lines` the date and time, `notes` what to do on the day
+    # code, `status_url` what its QR code holds, `lines` the date and time, `notes` what to do on the day.
+    # "paused": the "please come back" slip of a ticket cancelled while its service was paused
+    # (render_paused_slip): `lines` the reason in Japanese, `notes` in English (or nothing), `issued_at` the
+    # time of the cancellation
     kind: str = "ticket"
     lines: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -329,6 +332,23 @@ class _Builder:
     def qr(self, url: str) -> None:
         self.out += image_to_escpos(render_qr(url, self.width))
 
+    def part(self) -> None:
+        """A rule between two parts of a slip, with room on both sides."""
+        self.feed(12)
+        self.rule()
+        self.feed(10)
+
+    def slip_head(self, site_name: str, title: str, training: bool) -> None:
+        """Start a slip (not a ticket): the training banner when training, the site, the slip's title."""
+        s = self.sizes
+        self.start()
+        if training:
+            self.banner(labels_for("ja")["training"])
+            self.feed(12)
+        self.text_or_drop(site_name, s.site, bold=True)
+        self.feed(6)
+        self.text_or_drop(title, s.service, bold=True)
+
     def banner(self, text: str) -> None:
         """White on black, full width (training tickets must not pass for real ones)."""
         s = self.sizes
@@ -343,6 +363,8 @@ def render_ticket(ticket: TicketData, layout: Layout, profile: PrinterProfile) -
     """The complete print job of one ticket, from ESC @ to the cut."""
     if ticket.kind == "reservation":
         return render_reservation_slip(ticket, layout, profile)
+    if ticket.kind == "paused":
+        return render_paused_slip(ticket, layout, profile)
     b = _Builder(profile, layout.fonts())
     s = b.sizes
     ja = labels_for("ja")
@@ -414,13 +436,7 @@ def render_reservation_slip(slip: TicketData, layout: Layout, profile: PrinterPr
     QR code for the kiosk's scanner, what to do on the day. Never the name: a slip may be lost."""
     b = _Builder(profile, layout.fonts())
     s = b.sizes
-    b.start()
-    if slip.training:
-        b.banner(labels_for("ja")["training"])
-        b.feed(12)
-    b.text_or_drop(slip.site_name, s.site, bold=True)
-    b.feed(6)
-    b.text_or_drop("ご予約確認票", s.service, bold=True)
+    b.slip_head(slip.site_name, "ご予約確認票", slip.training)
     b.feed(12)
     b.rule()
     b.feed(10)
@@ -443,6 +459,60 @@ def render_reservation_slip(slip: TicketData, layout: Layout, profile: PrinterPr
     for note in slip.notes:
         b.text_or_drop(note, s.small)
     return b.finish()
+
+
+def render_paused_slip(slip: TicketData, layout: Layout, profile: PrinterProfile) -> bytes:
+    """受付休止のお知らせ: the service was stopped (and why), the number that was cancelled, the date, please come
+    back another day. Japanese first, then the visitor's language (all in English when a font lacks a character,
+    as on a ticket). Not a ticket: no big number, no QR code."""
+    b = _Builder(profile, layout.fonts())
+    s = b.sizes
+    ja = paused_slip_labels("ja")
+    reason_ja = slip.lines[0] if slip.lines else ""
+    visitor = _paused_visitor_lines(b, slip, reason_ja)
+    b.slip_head(slip.site_name, ja["title"], slip.training)
+    if visitor:
+        b.text(visitor["title"], s.local)
+    b.part()
+    b.text_or_drop(ja["stopped"].format(service=slip.service_name), s.label, bold=True, align="left")
+    if reason_ja:
+        b.text_or_drop(ja["reason"].format(reason=reason_ja), s.body, align="left")
+    if visitor:
+        b.feed(6)
+        b.text(visitor["stopped"], s.small, align="left")
+        b.text(visitor["reason"], s.small, align="left")
+    b.part()
+    b.row(ja["number"], slip.number)
+    if visitor:
+        b.text(visitor["number"], s.small)
+    b.text(format_issued(slip.issued_at, "ja"), s.body)
+    b.part()
+    b.text_or_drop(ja["come_back"], s.body)
+    if visitor:
+        b.text(visitor["come_back"], s.small)
+    return b.finish()
+
+
+def _paused_visitor_lines(b: _Builder, slip: TicketData, reason_ja: str) -> dict[str, str] | None:
+    """The paused slip's lines in the visitor's language, or in English when a font lacks any character."""
+    if slip.lang == "ja":
+        return None
+    reason = (slip.notes[0] if slip.notes and slip.lang != "ja-easy" else "") or reason_ja
+    lines = _paused_lines(slip.lang, slip.number, slip.service_name_local or slip.service_name, reason)
+    if all(b.printable(text) for text in lines.values()):
+        return lines
+    return _paused_lines("en", slip.number, slip.service_name_en or slip.service_name, reason)
+
+
+def _paused_lines(lang: str, number: str, service: str, reason: str) -> dict[str, str]:
+    t = paused_slip_labels(lang)
+    return {
+        "title": t["title"],
+        "stopped": t["stopped"].format(service=service),
+        "reason": t["reason"].format(reason=reason) if reason else "",
+        "number": f"{t['number']}{labels_for(lang)['sep']}{number}",
+        "come_back": t["come_back"],
+    }
 
 
 @dataclass(frozen=True, slots=True)
