@@ -160,12 +160,6 @@ class _Groups(dict[_K, _Group]):
         return group
 
 
-def _minutes(start: int | None, end: int | None) -> float | None:
-    if not start or not end or end < start:
-        return None
-    return (end - start) / MS_PER_MIN
-
-
 def _hhmm(ms: int | None, midnight_ms: int) -> str:
     if not ms:
         return ""

@@ -60,22 +60,44 @@ async def read_report(
     names: Mapping[str, str],
     generated_at: dt.datetime,
 ) -> model.Report:
-    """Fill ``builder`` from the store and return its report."""
+    """Fill ``builder`` from the store and return its report.
+
+    The next batch of dates is asked for before the current one is folded in, so the store sends it while this
+    process decodes and counts (at most two batches in memory)."""
     period: Period = builder.period
     dates = [d.isoformat() for d in period.dates(builder.until)] if period.first <= builder.until else []
-    incidents: list[Incident] = []
+    batches: list[tuple[str, list[str], set[str]]] = []
     for site in builder.sites:
         tallied = set(await office.tally_days(site, period.first, builder.until)) if office and dates else set()
-        for start in range(0, len(dates), BATCH_DAYS):
-            batch = dates[start : start + BATCH_DAYS]
-            counted = [day for day in batch if day in tallied]
-            found = await asyncio.gather(*(office.tallies(site, day) for day in counted)) if office else []
-            tallies = dict(zip(counted, found, strict=True))
-            for archive in await store.days_records(site, batch):
-                builder.add_day(DayData(archive, tallies.get(archive.business_date, {})))
+        batches += [(site, dates[i : i + BATCH_DAYS], tallied) for i in range(0, len(dates), BATCH_DAYS)]
+    ahead: asyncio.Future[list[DayData]] | None = None
+    try:
+        for n, batch in enumerate(batches):
+            current = ahead or asyncio.ensure_future(_read_batch(store, office, *batch))
+            if n + 1 < len(batches):
+                ahead = asyncio.ensure_future(_read_batch(store, office, *batches[n + 1]))
+            for day in await current:
+                builder.add_day(day)
+    finally:  # after a failure (the store, a day that cannot be read) the batch asked for ahead is not wanted
+        if ahead is not None:
+            ahead.cancel()
+            await asyncio.gather(ahead, return_exceptions=True)
+    incidents: list[Incident] = []
+    for site in builder.sites:
         if office is not None:
             incidents.extend(await office.incidents(site, period.first, period.last))
     return builder.report(incidents, names, generated_at)
+
+
+async def _read_batch(
+    store: DayRecords, office: OfficeReaders | None, site: str, batch: list[str], tallied: set[str]
+) -> list[DayData]:
+    """The records and tallies of ``batch`` (dates of one site), both asked for at once."""
+    counted = [day for day in batch if day in tallied]
+    reads = [office.tallies(site, day) for day in counted] if office else []
+    tallies, archives = await asyncio.gather(asyncio.gather(*reads), store.days_records(site, batch))
+    found = dict(zip(counted, tallies, strict=True))
+    return [DayData(archive, found.get(archive.business_date, {})) for archive in archives]
 
 
 async def make_report(
