@@ -16,8 +16,11 @@ Then, on a private store (its own Valkey/Redis process on a free loopback port, 
 the report code runs as the API runs it (``server.reports.source.make_report`` on the real ``Store``, then the
 format's encoder): each report and format ``--repeat`` times, the median and the worst printed. Peak RSS of this
 process (ru_maxrss) is printed before and after the reports: the reports read a month of dates at a time. The
-``cpu`` column is this process's CPU time (the store's own work not included): the figure to read when other
-work shares the machine and wall times wander.
+``cpu`` column is this process's CPU time and ``store`` the store process's: the figures to read when other work
+shares the machine and wall times wander; ``other`` is how many cores other work kept busy meanwhile (the run
+first waits up to ``--quiet-wait`` s for the machine to be quiet, as the other benches do).
+
+    .venv/bin/python bench/report_year.py --only annual/all    # one case (kind/site), every format
 """
 
 from __future__ import annotations
@@ -32,13 +35,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import machine_line
+from _common import cpu_seconds, machine_busy_seconds, machine_line, settle
 
 from server.auth.accounts import Accounts
 from server.calendar import fiscal_year_bounds, resolve_opening
@@ -142,9 +146,20 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def time_reports(
-    url: str, config: Config, year: int, repeat: int
-) -> list[tuple[str, str, str, float, float, float, int]]:
+class Row(NamedTuple):
+    kind: str
+    site: str
+    fmt: str
+    median: float
+    worst: float
+    cpu: float
+    store_cpu: float
+    other: float
+    """Cores busy with other work on the machine while the case ran (not this process, not its store)."""
+    size: int
+
+
+async def time_reports(url: str, store_pid: int, config: Config, year: int, repeat: int, only: str | None) -> list[Row]:
     redis = redis_client(url)
     clock = Clock(config.timezone, dt.datetime(year + 1, 5, 1, 10, 0, tzinfo=ZoneInfo(config.timezone)))
     store = Store(redis, config, clock)
@@ -159,17 +174,27 @@ async def time_reports(
     ]
     rows = []
     for kind, site, period in cases:
+        if only and only not in f"{kind}/{site}":
+            continue
         sites = every if site == "all" else [site]
         for fmt in FORMATS:
-            times, cpu = [], []
+            times, cpu, store_cpu, other = [], [], [], []
             size = 0
             for _ in range(repeat):
-                start, start_cpu = time.perf_counter(), time.process_time()
+                start, start_cpu, start_store = time.perf_counter(), time.process_time(), cpu_seconds(store_pid)
+                start_machine = machine_busy_seconds()
                 report = await make_report(store, office, accounts, period, sites)
                 size = len(encode_report(report, fmt, names))
-                times.append(time.perf_counter() - start)
+                wall = time.perf_counter() - start
+                times.append(wall)
                 cpu.append(time.process_time() - start_cpu)
-            rows.append((kind, site, fmt, statistics.median(times), max(times), statistics.median(cpu), size))
+                store_cpu.append(cpu_seconds(store_pid) - start_store)
+                busy = machine_busy_seconds() - start_machine
+                other.append(max(busy - cpu[-1] - store_cpu[-1], 0.0) / wall)
+            rows.append(
+                Row(kind, site, fmt, statistics.median(times), max(times), statistics.median(cpu),
+                    statistics.median(store_cpu), statistics.median(other), size)
+            )  # fmt: skip
     await redis.aclose()
     return rows
 
@@ -179,23 +204,38 @@ def main() -> None:
     parser.add_argument("--fiscal-year", type=int, default=2026)
     parser.add_argument("--tickets", type=int, default=300, help="tickets per weekday at each office")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", help="only the cases whose 'kind/site' contains this, e.g. annual/all")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=60.0,
+        help="before timing, wait up to this many seconds for other work on the machine to stop (0: do not)",
+    )
     args = parser.parse_args()
     config = load_config(ROOT / "config" / "fukutsu.toml")
     with tempfile.TemporaryDirectory() as tmp:
         store = EmbeddedRedis(Path(tmp))
         store.start()
         try:
+            assert store.proc is not None
             started = time.perf_counter()
             written = asyncio.run(generate(store.url, config, args.fiscal_year, args.tickets))
             print(machine_line())
             print(f"generated FY{args.fiscal_year}: {written} tickets in {time.perf_counter() - started:.1f} s "
                   f"(fast path); peak RSS so far {rss_mib():.0f} MiB")  # fmt: skip
-            rows = asyncio.run(time_reports(store.url, config, args.fiscal_year, args.repeat))
+            settle(args.quiet_wait)
+            print(f"timing at load average {Path('/proc/loadavg').read_text().split()[0]}", flush=True)
+            rows = asyncio.run(
+                time_reports(store.url, store.proc.pid, config, args.fiscal_year, args.repeat, args.only)
+            )
         finally:
             store.stop()
-    print(f"{'report':8} {'site':10} {'format':6} {'median':>9} {'worst':>9} {'cpu':>9} {'bytes':>9}")
-    for kind, site, fmt, med, worst, cpu, size in rows:
-        print(f"{kind:8} {site:10} {fmt:6} {med * 1000:7.0f}ms {worst * 1000:7.0f}ms {cpu * 1000:7.0f}ms {size:9d}")
+    print(f"{'report':8} {'site':10} {'format':6} {'median':>9} {'worst':>9} {'cpu':>9} {'store':>8} "
+          f"{'other':>6} {'bytes':>8}")  # fmt: skip
+    for r in rows:
+        print(f"{r.kind:8} {r.site:10} {r.fmt:6} {r.median * 1000:7.0f}ms {r.worst * 1000:7.0f}ms "
+              f"{r.cpu * 1000:7.0f}ms {r.store_cpu * 1000:6.0f}ms {r.other:6.2f} {r.size:8d}")  # fmt: skip
+    print("cpu: this process's CPU time; store: the store process's; other: cores busy with other work meanwhile")
     print(f"peak RSS of this process: {rss_mib():.0f} MiB")
 
 
