@@ -24,6 +24,7 @@ from server.api import admin, auth, errors, notices, office, printing, public, s
 from server.api import calendar as calendar_api
 from server.api import reports as report_api
 from server.api import reservations as reservation_api
+from server.api import services as service_api
 from server.auth.middleware import auth_middleware, security_headers
 from server.auth.passwords import Hasher
 from server.clock import Clock
@@ -135,6 +136,7 @@ def create_app(
             *reservation_api.ROUTES,
             *office.ROUTES,
             *report_api.ROUTES,
+            *service_api.ROUTES,
         ],
     )
     pages = [
@@ -162,7 +164,7 @@ def create_app(
                 report_pages.TEMPLATES,
             ]
         ),
-        exception_handlers=errors.HANDLERS,
+        exception_handlers={**errors.HANDLERS, **service_api.HANDLERS},
         middleware=[auth_middleware],
         before_send=[security_headers],
         lifespan=[lifespan],

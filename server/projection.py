@@ -23,6 +23,8 @@ STAFF_TICKET_FIELDS = (*PUBLIC_TICKET_FIELDS, "id", "operator", "priority")
 PUBLIC_NOTICE_FIELDS = ("id", "text", "texts", "created_at")
 PUBLIC_RESERVATION_FIELDS = ("date", "service", "start", "status")
 """reservation.changed for boards and kiosks: no code (it checks the visitor in), never a name."""
+PUBLIC_PAUSE_FIELDS = ("reason_ja", "reason_en", "since")
+"""A paused service for everyone (kiosks, boards, visitor pages); staff also see ``by``, who paused it."""
 
 
 def ms_to_iso(value: str | int | None, tz: ZoneInfo) -> str | None:
@@ -53,8 +55,22 @@ def _counters_serving(raw: Raw) -> dict[str, int]:
     return serving
 
 
-def service_lines(config: Config, site: Site, opening: Opening, raw: Raw) -> list[dict[str, Any]]:
-    """Per service: people waiting and the estimated wait of someone joining now."""
+def pause_view(pause: dict[str, Any] | None, *, staff: bool) -> dict[str, Any] | None:
+    """A service's pause as a service line, a visitor's status and ``service.changed`` carry it (None: running)."""
+    if not pause:
+        return None
+    view = {k: pause.get(k) or None for k in PUBLIC_PAUSE_FIELDS}
+    if staff:
+        view["by"] = pause.get("by") or None
+    return view
+
+
+def service_lines(
+    config: Config, site: Site, opening: Opening, raw: Raw, *, staff: bool = False
+) -> list[dict[str, Any]]:
+    """Per service: people waiting, the estimated wait of someone joining now, and whether it is paused (with
+    the reasons). ``available_now`` says the calendar offers it today; a paused service is offered but issues no
+    ticket until it is resumed."""
     serving = _counters_serving(raw)
     out = []
     for sid in _services_of(config, site, opening):
@@ -69,6 +85,8 @@ def service_lines(config: Config, site: Site, opening: Opening, raw: Raw) -> lis
                 "waiting": waiting,
                 "estimated_wait_min": estimate_wait(waiting, avg, serving.get(sid, 0)),
                 "available_now": sid in opening.services,
+                "paused": sid in raw.paused,
+                "pause": pause_view(raw.paused.get(sid), staff=staff),
             }
         )
     return out
@@ -144,7 +162,7 @@ def state(
         "open": is_open_now(opening, now) and not raw.closed,
         "training": training,
         "today": opening_view(opening),
-        "services": service_lines(config, site, opening, raw),
+        "services": service_lines(config, site, opening, raw, staff=staff),
         "counters": counters,
         "calling": calling,
         "recent": raw.calls,
@@ -218,6 +236,8 @@ def project_event(event: dict[str, Any], config: Config) -> tuple[dict[str, Any]
     reservation = event.get("reservation")
     if isinstance(reservation, dict):
         public["reservation"] = {k: reservation.get(k) for k in PUBLIC_RESERVATION_FIELDS}
+    if event.get("type") == "service.changed":
+        public.pop("by", None)
     if "notices" in event:
         staff["notices"] = notices_view(event["notices"], staff=True)
         public["notices"] = notices_view(event["notices"], staff=False)

@@ -27,7 +27,7 @@ from server.clock import Clock
 from server.config import Config
 from server.fanout import Hub
 from server.printing import LONG_POLLS_PER_PROCESS, Printing
-from server.projection import project_event, project_ticket, state, wait_for, wait_inputs
+from server.projection import pause_view, project_event, project_ticket, state, wait_for, wait_inputs
 from server.queue.store import Store
 from server.settings import Settings
 
@@ -153,11 +153,13 @@ class Runtime:
         return f"{self.settings.base_url}/t/{token}"
 
     async def ticket_status(self, token: str) -> dict[str, Any]:
-        """The visitor's view of a ticket: no id, no operator, no token."""
+        """The visitor's view of a ticket: no id, no operator, no token; ``pause`` says why its service is paused."""
         ticket, ahead = await self.store.ticket_by_token(token)
         site_id = str(ticket["id"]).partition(".")[0]
         raw = await self.store.raw_state(site_id)
-        return self.public_ticket(ticket, ahead, *wait_inputs(raw, ticket["service"]))
+        status = self.public_ticket(ticket, ahead, *wait_inputs(raw, ticket["service"]))
+        status["pause"] = pause_view(raw.paused.get(ticket["service"]), staff=False)
+        return status
 
     def public_ticket(
         self, ticket: dict[str, str], ahead: int, recent_seconds: list[float], counters_serving: int

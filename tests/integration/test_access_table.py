@@ -63,6 +63,9 @@ POLICIES: dict[str, list[Any]] = {
     "reservations": [U,   F,    F,   F,    F,   OK,   F,   OK,  F,   F,   F,    OK,   F,   OK,   F],
     # counting phone inquiries and directed visitors: the guide, phone operators, managers and admins of the site
     "tally":        [U,   F,    F,   F,    F,   OK,   F,   OK,  F,   F,   F,    OK,   F,   OK,   F],
+    # pausing a service of the site (an outage) and the guide's answers for its waiting tickets: the guide, managers
+    # and admins of the site
+    "service_pause": [U,  F,    F,   F,    F,   OK,   F,   OK,  F,   F,   F,    OK,   F,   F,    F],
 }  # fmt: skip
 
 ROUTES: dict[tuple[str, str], str] = {
@@ -100,6 +103,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/tickets/{ticket_id:str}/reinstate"): "desk",
     ("POST", "/api/v1/tickets/{ticket_id:str}/cancel"): "desk",
     ("POST", "/api/v1/tickets/{ticket_id:str}/reprint"): "desk",
+    ("POST", "/api/v1/sites/{site:str}/services/{service:str}/pause"): "service_pause",
+    ("POST", "/api/v1/sites/{site:str}/services/{service:str}/resume"): "service_pause",
+    ("POST", "/api/v1/tickets/{ticket_id:str}/move"): "service_pause",
+    ("POST", "/api/v1/tickets/{ticket_id:str}/cancel-with-slip"): "service_pause",
     ("GET", "/api/v1/printers"): "site_staff",
     ("POST", "/api/v1/agent/poll"): "agent",
     ("POST", "/api/v1/agent/status"): "agent",
@@ -266,6 +273,8 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
         "/api/v1/sites/{site:str}/tallies": {"kind": "guide", "topic": "other"},
         "/api/v1/incidents": incident,
         "/api/v1/incidents/{incident_id:str}": {"status": "reported"},
+        "/api/v1/sites/{site:str}/services/{service:str}/pause": {"reason_ja": "システム障害のため"},
+        "/api/v1/tickets/{ticket_id:str}/move": {"service": "e-cert"},
         "/api/v1/reservations": {
             "site": "city-hall",
             "service": "pickup",
@@ -275,6 +284,7 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
             "phone": "090-0000-0000",
         },
     }
+    params["service"] = "pickup"  # paused, then resumed (the table runs the routes in path order)
     queries = {
         "/api/v1/printers": "?site=city-hall",
         "/api/v1/sites/{site:str}/availability": "?service=pickup",
