@@ -2,7 +2,8 @@
 
 Nobody reaches or grants more than they have (docs/SECURITY.md): ``_may_manage`` decides for every change of an
 account (create, change, password, disable), ``_device_of_my_site`` for every change of a device, and the lists
-show only what lies within the caller's sites.
+show only what lies within the caller's sites. Every change of an account is audited with the sites of the account
+(``sites``, before and after a change of them), so the managers of those sites read it in the audit log.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from server.api.common import audit, caller, runtime
 from server.api.schemas import Body, DisplayName, NewDevice, NewPassword, NewStaff, SiteId
 from server.auth.accounts import Forbidden
-from server.auth.audit import csv_response
+from server.auth.audit import concerning, csv_response
 from server.auth.guards import ADMINS, MANAGERS, allow
 from server.auth.principals import DeviceKind, Role, Staff
 from server.queue import errors
@@ -92,7 +93,9 @@ async def add_staff(request: Request[Any, Any, Any], data: JSONBody[NewStaff]) -
         rt.store.site(site)
     await _may_manage(request, role=data.role, sites=tuple(data.sites))
     created = await rt.accounts.add_staff(data.login, data.name, Role(data.role), tuple(data.sites), data.password)
-    await audit(request, "staff.add", detail=f"{created['login']} ({created['role']})")
+    await audit(
+        request, "staff.add", sites=concerning(created["sites"]), detail=f"{created['login']} ({created['role']})"
+    )
     return created
 
 
@@ -117,8 +120,15 @@ async def change_staff(
     changed = [
         f"{k}: {_shown(before[k])} → {_shown(after[k])}" for k in ("name", "role", "sites") if before[k] != after[k]
     ]
-    await audit(request, "staff.update", detail=f"{login} " + ("; ".join(changed) or "(no change)"))
+    detail = f"{login} " + ("; ".join(changed) or "(no change)")
+    await audit(request, "staff.update", sites=concerning(before["sites"], after["sites"]), detail=detail)
     return after
+
+
+async def _account_sites(request: Request[Any, Any, Any], login: str) -> list[str] | None:
+    """The ``sites`` of an audit entry about the account ``login`` (server/auth/audit.py ``concerning``)."""
+    record = await runtime(request).accounts.staff_record(login)
+    return concerning(_sites_of(record)) if record else None
 
 
 def _shown(value: Any) -> str:
@@ -134,7 +144,7 @@ async def set_password(
 ) -> dict[str, Any]:
     await _may_manage(request, login=login)
     await runtime(request).accounts.set_password(login, data.password)
-    await audit(request, "staff.password", detail=login)
+    await audit(request, "staff.password", sites=await _account_sites(request, login), detail=login)
     return {"login": login, "password_changed": True}
 
 
@@ -144,7 +154,7 @@ async def set_state(
 ) -> dict[str, Any]:
     await _may_manage(request, login=login)
     await runtime(request).accounts.set_disabled(login, change == "disable")
-    await audit(request, f"staff.{change}", detail=login)
+    await audit(request, f"staff.{change}", sites=await _account_sites(request, login), detail=login)
     return {"login": login, "disabled": change == "disable"}
 
 

@@ -421,3 +421,50 @@ async def test_errors_in_a_browser_are_pages_and_json_elsewhere(server: LiveServ
     guide = await server.login("guide", ("city-hall",))
     r = await guide.get("/api/v1/staff", headers=BROWSER)
     assert r.status_code == 403 and r.json()["code"] == "forbidden", "the API keeps JSON whoever asks"
+
+
+# ---- staff changes in the audit log of their sites --------------------------------------------------------------
+
+
+async def test_a_site_manager_reads_the_changes_to_the_accounts_of_their_sites(server: LiveServer) -> None:
+    """Every staff.* entry names the sites of the account it concerns (``sites``), so a manager limited to Tsuyazaki
+    reads the changes to Tsuyazaki's accounts, and none of City Hall's or of accounts of every site."""
+    admin = await server.login("admin")
+    body = {"name": "津屋崎 太郎", "role": "operator", "sites": ["tsuyazaki"], "password": "Zq7-first-secret-1"}
+    assert (await admin.post("/api/v1/staff", json={**body, "login": "tz-op"})).status_code == 201
+    assert (
+        await admin.post("/api/v1/staff", json={**body, "login": "ch-op", "sites": ["city-hall"]})
+    ).status_code == 201
+    assert (await admin.post("/api/v1/staff", json={**body, "login": "all-op", "sites": []})).status_code == 201
+    both = {**body, "login": "two-op", "sites": ["city-hall", "tsuyazaki"]}
+    assert (await admin.post("/api/v1/staff", json=both)).status_code == 201
+    assert (await admin.post("/api/v1/staff/tz-op/password", json={"password": "Zq7-second-secret"})).status_code == 200
+    assert (await admin.post("/api/v1/staff/tz-op/disable")).status_code == 200
+    assert (await admin.post("/api/v1/staff/tz-op/enable")).status_code == 200
+    assert (await admin.post("/api/v1/staff/ch-op/disable")).status_code == 200
+    # moved from City Hall to Tsuyazaki: the change concerns both sites
+    assert (await admin.patch("/api/v1/staff/ch-op", json={"sites": ["tsuyazaki"]})).status_code == 200
+
+    local = await server.login("manager", ("tsuyazaki",))
+    r = await local.get("/api/v1/audit", params={"action": "staff"})
+    assert r.status_code == 200, r.text
+    assert [(e["action"], e["detail"], e["sites"]) for e in r.json()] == [
+        ("staff.add", "tz-op (operator)", ["tsuyazaki"]),
+        ("staff.add", "two-op (operator)", ["city-hall", "tsuyazaki"]),
+        ("staff.password", "tz-op", ["tsuyazaki"]),
+        ("staff.disable", "tz-op", ["tsuyazaki"]),
+        ("staff.enable", "tz-op", ["tsuyazaki"]),
+        ("staff.update", "ch-op sites: city-hall → tsuyazaki", ["city-hall", "tsuyazaki"]),
+    ]
+    city = await server.login("manager", ("city-hall",))
+    r = await city.get("/api/v1/audit", params={"action": "staff"})
+    assert [(e["action"], e["detail"]) for e in r.json()] == [
+        ("staff.add", "ch-op (operator)"), ("staff.add", "two-op (operator)"), ("staff.disable", "ch-op"),
+        ("staff.update", "ch-op sites: city-hall → tsuyazaki"),
+    ]  # fmt: skip
+    narrowed = await admin.get("/api/v1/audit", params={"action": "staff.add", "site": "tsuyazaki"})
+    assert [e["detail"] for e in narrowed.json()] == ["tz-op (operator)", "two-op (operator)"]
+    everything = await admin.get("/api/v1/audit", params={"action": "staff.add"})
+    assert "sites" not in next(e for e in everything.json() if e["detail"] == "all-op (operator)"), "every site"
+    csv = await local.get("/api/v1/audit", params={"action": "staff", "format": "csv"})
+    assert csv.status_code == 200 and "city-hall,tsuyazaki" in csv.text and "all-op" not in csv.text

@@ -24,7 +24,9 @@ function query(format) {
 }
 
 function row(entry) {
-  const where = [entry.site ? siteName(entry.site) : "", entry.counter ?? ""].filter(Boolean).join(" ");
+  // where it happened, or the sites of the staff accounts it concerns (staff.*)
+  const sites = entry.site ? siteName(entry.site) : (entry.sites ?? []).map(siteName).join("、");
+  const where = [sites, entry.counter ?? ""].filter(Boolean).join(" ");
   const what = [entry.number ?? "", entry.detail ?? ""].filter(Boolean).join(" ");
   return h(
     "tr",
