@@ -171,6 +171,8 @@ def check_override(config: Config, override: CalendarOverride, today: dt.date) -
         return [f"site: unknown site {override.site!r}"]
     found = check_calendar_entry(config, override.entry(), "override", sunday=override.kind == "sunday")
     problems = [error.removeprefix("override.") for error in found]
+    if override.kind == "extra":  # checked as a Sunday opening on any day
+        problems = [error.replace("a Sunday opening", "an extra opening") for error in problems]
     problems += [
         f"{key}: {_a(override.kind)} override has no {key}" for key in _NOT_FOR[override.kind] if getattr(override, key)
     ]

@@ -253,6 +253,13 @@ function renderTicker() {
   list.style.animationDuration = `${Math.max(8, distance / TICKER_PX_PER_S)}s`;
 }
 
+/** The heading: the site, or on an outreach event's day its venue (「出張申請会場：イオンモール福津」). */
+function renderPlace() {
+  const venue = board.today?.venue;
+  $("#site-name").textContent = venue ? t("ja", "kiosk.venue", { venue }) : (boot.site_names.ja ?? "");
+  $("#site-name-en").textContent = venue ? t("en", "kiosk.venue", { venue }) : (boot.site_names.en ?? "");
+}
+
 function render() {
   $("#status").hidden = board.live || board.calling.size > 0;
   renderCalls();
@@ -296,6 +303,7 @@ function applySnapshot(state) {
   applyCalls(state);
   board.services = state.services ?? [];
   board.today = state.today ?? null;
+  renderPlace();
   board.notices = noticesOf(state);
   render();
   renderTicker();
@@ -343,6 +351,10 @@ function released(message) {
 
 function onEvent(message) {
   const type = message.type ?? "";
+  if (type === "calendar.changed") {
+    refreshSoon(); // an admin changed the calendar: today's services, hours or venue may have changed
+    return;
+  }
   if (type === "ticket.called") called(message, "call");
   else if (type === "ticket.recalled") called(message, "recall");
   else if (type.startsWith("ticket.") && type !== "ticket.issued") released(message);
@@ -367,6 +379,7 @@ async function refresh() {
     const { data } = await api(`/api/v1/sites/${encodeURIComponent(SITE)}/state`);
     board.services = data.services ?? board.services;
     board.today = data.today ?? board.today;
+    renderPlace();
     if (data.business_date && data.business_date !== board.businessDate) {
       applyCalls(data); // a new business date: none of the earlier date's calls stay
       render();

@@ -88,7 +88,8 @@ function render() {
   local.textContent = lang === "ja" ? "" : serviceName(status.service, lang);
   local.lang = htmlLang(lang);
   local.hidden = !local.textContent;
-  $("#site").textContent = boot.site_names[lang] ?? boot.site_names.ja ?? "";
+  const venue = status.venue; // an outreach event's venue names the place: 「出張申請会場：イオンモール福津」
+  $("#site").textContent = venue ? t(lang, "kiosk.venue", { venue }) : (boot.site_names[lang] ?? boot.site_names.ja ?? "");
 
   const waiting = status.status === "waiting";
   text($("#headline"), t(lang, HEADLINES[status.status] ?? "visitor.waiting"));

@@ -38,6 +38,7 @@ const kiosk = {
 };
 
 const names = Object.fromEntries(boot.services.map((s) => [s.id, s.names]));
+const SITE_NAME = $("#site-name").textContent;
 const grid = new ServiceGrid($("#services"), names, (id) => issue(id));
 const ticketScreen = new TicketScreen(
   {
@@ -83,10 +84,6 @@ function setLanguage(lang) {
   for (const button of document.querySelectorAll(".k-lang")) {
     button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
   }
-  const siteLocal = $("#site-local");
-  siteLocal.textContent = lang === "ja" ? "" : (boot.site_names[lang] ?? boot.site_names.en ?? "");
-  siteLocal.lang = htmlLang(lang);
-  siteLocal.hidden = !siteLocal.textContent;
   translateTree(document, lang);
   render();
 }
@@ -103,8 +100,21 @@ function offered(state) {
   return (state?.services ?? []).filter((line) => line.available_now);
 }
 
+/** The place in the heading: the site, or on an outreach event's day its venue (「出張申請会場：イオンモール福津」),
+ * in Japanese and, below it, in the visitor's language. */
+function renderPlace(venue) {
+  const lang = kiosk.lang;
+  $("#site-name").textContent = venue ? t("ja", "kiosk.venue", { venue }) : SITE_NAME;
+  const local = $("#site-local");
+  const name = venue ? t(lang, "kiosk.venue", { venue }) : (boot.site_names[lang] ?? boot.site_names.en ?? "");
+  local.textContent = lang === "ja" ? "" : name;
+  local.lang = htmlLang(lang);
+  local.hidden = !local.textContent;
+}
+
 function render() {
   const state = kiosk.state;
+  renderPlace(state?.today?.venue);
   $("#status").hidden = Boolean(state);
   if (!state) return;
   renderNotices($("#notices"), $("#notices-list"), noticesOf(state), kiosk.lang);
@@ -180,6 +190,11 @@ const refreshSoon = debounce(refresh, 200);
 // ---- live -----------------------------------------------------------------------------------------------
 
 function onEvent(message) {
+  if (message.type === "calendar.changed") {
+    kiosk.next = undefined; // an admin changed the calendar: today's hours or the next opening may have moved
+    refreshSoon();
+    return;
+  }
   if (message.type === "printer.changed" && message.job) {
     kiosk.jobs.set(message.job.id, message.job.state);
     if (kiosk.jobs.size > RECENT_JOBS) kiosk.jobs.delete(kiosk.jobs.keys().next().value);

@@ -207,7 +207,7 @@ BAD_BODIES = [
     ({**EVENT, "colour": "red"}, "unknown field `colour`"),
     ({**EVENT, "kind": "holiday"}, "Invalid enum value 'holiday'"),
     ({**SUNDAY, "date": "2026-12-01"}, "date: 2026-12-01 is a Tuesday, not a Sunday"),
-    ({**EXTRA, "services": []}, "services: a Sunday opening needs at least one service"),
+    ({**EXTRA, "services": []}, "services: an extra opening needs at least one service"),
     ({**EXTRA, "days": 2}, "days: an extra override is one day"),
     ({**CLOSURE, "opens_at": "09:00"}, "opens_at: a closure override has no opens_at"),
     ({**CLOSURE, "note": "x" * 201}, "note: at most 200 characters"),
