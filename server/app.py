@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from board import routes as board_pages
 from kiosk import routes as kiosk_pages
 from server import health, ws
+from server.admin import calendar as admin_calendar
 from server.admin import routes as admin_pages
 from server.api import admin, auth, errors, notices, office, printing, public, staff
 from server.api import calendar as calendar_api
@@ -150,6 +151,7 @@ def create_app(
         *office_pages.ROUTES,
         *admin_pages.ROUTES,
         *report_pages.ROUTES,
+        *admin_calendar.ROUTES,
     ]
     return Litestar(
         route_handlers=[*health.ROUTES, *auth.PAGE_ROUTES, api, ws.site_socket, ws.ticket_socket, *pages],
@@ -162,6 +164,7 @@ def create_app(
                 office_pages.TEMPLATES,
                 admin_pages.TEMPLATES,
                 report_pages.TEMPLATES,
+                admin_calendar.TEMPLATES,
             ]
         ),
         exception_handlers={**errors.HANDLERS, **service_api.HANDLERS},

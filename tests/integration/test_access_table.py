@@ -81,6 +81,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/calendar/overrides"): "calendar_admin",
     ("PATCH", "/api/v1/calendar/overrides/{override_id:str}"): "calendar_admin",
     ("DELETE", "/api/v1/calendar/overrides/{override_id:str}"): "calendar_admin",
+    # the admin calendar page: admins (each sees and changes the calendar of their own sites)
+    ("GET", "/admin/calendar"): "admins",
     ("GET", "/api/v1/tickets/by-token/{token:str}"): "public",
     ("POST", "/api/v1/auth/login"): "public",
     ("POST", "/api/v1/setup"): "public",
