@@ -140,9 +140,6 @@ class Overrides:
         """These overrides with those of `site_id` replaced by `items`."""
         return Overrides([*(o for o in self.items if o.site != site_id), *items])
 
-    def __len__(self) -> int:
-        return len(self.items)
-
 
 NO_OVERRIDES = Overrides()
 
