@@ -17,6 +17,7 @@ import { localParts, serverNow, syncServerTime } from "/static/web/clock.js";
 import { $, debounce, h } from "/static/web/dom.js";
 import { loadCatalogsPatiently, t } from "/static/web/i18n.js";
 import { noticeText, noticesOf } from "/static/web/notices.js";
+import { pausedLines, withServiceChanged } from "/static/web/paused.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { Announcer } from "./announcer.js";
 import { callParts, localEnglishVoice, speak, spokenNumber, VoicePlayer } from "./voice.js";
@@ -36,6 +37,7 @@ const board = {
   recent: [], // newest first: {number, counter, counter_label, called_at, recall?}
   services: [],
   notices: [],
+  pausesShown: "", // the paused services the ticker shows (pausesKey)
   rank: 0,
   live: false,
   blink: new Map(), // counter id -> {number, timer} of the call blinking there
@@ -192,10 +194,10 @@ function waitText(lang, line) {
 function renderWaits() {
   const lines = board.services.filter((line) => line.available_now || line.waiting > 0);
   $("#waits").replaceChildren(
-    ...lines.map((line) => {
+    ...lines.flatMap((line) => {
       const names = serviceNames.get(line.id)?.names ?? { ja: line.id };
       const ja = names.ja ?? line.id;
-      return h(
+      const row = h(
         "tr",
         { dataset: { service: line.id, waiting: String(line.waiting) }, class: line.waiting ? "" : "idle" },
         h(
@@ -205,8 +207,9 @@ function renderWaits() {
           h("span", { class: "b-service-names" }, h("span", { lang: "ja" }, ja), h("span", { class: "b-service-en", lang: "en" }, names.en ?? "")),
         ),
         h("td", { class: "b-waiting" }, t("ja", "board.waiting", { n: line.waiting })),
-        h("td", { class: "b-wait" }, waitText("ja", line)),
+        line.paused ? pausedCell() : h("td", { class: "b-wait" }, waitText("ja", line)),
       );
+      return line.paused ? [row, pausedRow(line)] : [row];
     }),
   );
   // nothing offered today (a closed day, an outreach venue between its events): say so instead of an empty table
@@ -228,12 +231,52 @@ function fitWaits() {
   }
 }
 
+/** A paused service's wait column: 「受付休止中」 (why: in the row below it and in the ticker). */
+function pausedCell() {
+  return h("td", { class: "b-wait b-paused" }, t("ja", "board.paused"), h("span", { class: "b-en", lang: "en" }, t("en", "board.paused")));
+}
+
+/** Under a paused service's row, why (Japanese, then English): read without waiting for the ticker. */
+function pausedRow(line) {
+  const reason = h("td", { colspan: 3, class: "b-paused-reason" }, h("span", { lang: "ja" }, line.pause.reason_ja));
+  if (line.pause.reason_en) reason.append(h("span", { class: "b-en", lang: "en" }, line.pause.reason_en));
+  return h("tr", { class: "b-paused-row", dataset: { service: line.id } }, reason);
+}
+
+/** Each paused service, first in the ticker: the service and the reason, in Japanese and English. */
+function pauseItems() {
+  return pausedLines(board.services).map((line) => {
+    const names = serviceNames.get(line.id)?.names ?? { ja: line.id };
+    const en = { service: names.en ?? names.ja, reason: line.pause.reason_en || line.pause.reason_ja };
+    return h(
+      "li",
+      { class: "b-ticker-paused", dataset: { service: line.id }, lang: "ja" },
+      t("ja", "board.paused_notice", { service: names.ja, reason: line.pause.reason_ja }),
+      h("span", { class: "b-ticker-en", lang: "en" }, t("en", "board.paused_notice", en)),
+    );
+  });
+}
+
+function pausesKey() {
+  return JSON.stringify(pausedLines(board.services).map((line) => [line.id, line.pause]));
+}
+
+/** The ticker again when a pause began, ended or changed its reason (not on every refresh: it would restart). */
+function renderPauses() {
+  const shown = pausesKey();
+  if (shown === board.pausesShown) return;
+  board.pausesShown = shown;
+  renderTicker();
+}
+
 function renderTicker() {
   const ticker = $("#ticker");
   const list = $("#notices-list");
   const notices = board.notices;
-  ticker.hidden = notices.length === 0;
+  const pauses = pauseItems();
+  ticker.hidden = notices.length === 0 && pauses.length === 0;
   list.replaceChildren(
+    ...pauses,
     ...notices.map((n) => {
       const english = n.texts?.en;
       return h(
@@ -244,7 +287,7 @@ function renderTicker() {
       );
     }),
   );
-  if (notices.length === 0) return;
+  if (list.children.length === 0) return;
   list.classList.add("still");
   if (list.scrollWidth <= list.parentElement.clientWidth) return;
   // too long to stand still: scroll at a steady speed, the duration from the distance travelled
@@ -305,6 +348,7 @@ function applySnapshot(state) {
   board.today = state.today ?? null;
   renderPlace();
   board.notices = noticesOf(state);
+  board.pausesShown = pausesKey();
   render();
   renderTicker();
 }
@@ -368,6 +412,12 @@ function onEvent(message) {
     renderTicker();
     return;
   }
+  if (type === "service.changed") {
+    board.services = withServiceChanged(board.services, message);
+    renderWaits();
+    renderPauses();
+    return;
+  }
   if (type.startsWith("ticket.") || type === "counter.changed" || type === "day.closed") {
     render();
     refreshSoon();
@@ -383,9 +433,11 @@ async function refresh() {
     if (data.business_date && data.business_date !== board.businessDate) {
       applyCalls(data); // a new business date: none of the earlier date's calls stay
       render();
+      renderPauses();
       return;
     }
     renderWaits();
+    renderPauses();
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) location.reload();
   }

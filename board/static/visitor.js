@@ -12,6 +12,7 @@
 import { syncServerTime, serverNow } from "/static/web/clock.js";
 import { $ } from "/static/web/dom.js";
 import { htmlLang, loadCatalogs, loadCatalogsPatiently, t, translateTree } from "/static/web/i18n.js";
+import { pauseReasons } from "/static/web/paused.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { scheduleChime } from "./voice.js";
 
@@ -96,6 +97,7 @@ function render() {
   text($("#ahead"), waiting ? aheadText(status, lang) : status.status === "serving" ? t(lang, "visitor.serving_at", { counter: counterNumber(status) }) : "");
   text($("#estimate"), waiting && status.waiting_ahead > 0 && status.estimated_wait_min > 0 ? t(lang, "ticket.estimate", { min: status.estimated_wait_min }) : "");
   text($("#more"), moreText(status, lang));
+  renderPause(status, lang);
   $("#alert").hidden = FINAL.has(status.status) || status.status === "serving";
   $("#alert").textContent = t(lang, visitor.alerts ? "visitor.alert_on" : "visitor.alert_enable");
   $("#alert").setAttribute("aria-pressed", String(visitor.alerts));
@@ -111,6 +113,18 @@ function render() {
     $("#called-again").hidden = true;
   }
   $("#updated").textContent = t(lang, "visitor.updated", { time: clockText() });
+}
+
+/** The ticket's service is paused (an upstream outage): say so and why, while the ticket waits. */
+function renderPause(status, lang) {
+  const pause = status.status === "waiting" ? status.pause : null;
+  $("#paused").hidden = !pause;
+  if (!pause) return;
+  $("#paused-title").textContent = t(lang, "visitor.paused", { service: serviceName(status.service, lang) });
+  const [ja, local] = pauseReasons(pause, lang);
+  text($("#paused-reason"), t(lang, "visitor.paused_reason", { reason: lang === "ja" || lang === "ja-easy" || !local ? ja : local }));
+  text($("#paused-reason-ja"), local ? t("ja", "visitor.paused_reason", { reason: ja }) : "");
+  $("#paused-wait").textContent = t(lang, "visitor.paused_wait");
 }
 
 function aheadText(status, lang) {

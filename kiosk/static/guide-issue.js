@@ -44,9 +44,9 @@ export class IssuePanel {
       ...lines.map((line) =>
         h(
           "button",
-          { type: "button", class: "g-service", dataset: { service: line.id }, disabled: !open || this.busy, onclick: () => this.issue(line.id) },
+          { type: "button", class: "g-service", dataset: { service: line.id, paused: String(Boolean(line.paused)) }, disabled: !open || this.busy || line.paused, onclick: () => this.issue(line.id) },
           h("span", { class: "g-service-name" }, this.options.serviceName(line.id)),
-          h("span", { class: "g-service-count" }, t(lang, "guide.queue_waiting", { n: line.waiting })),
+          h("span", { class: "g-service-count" }, line.paused ? t(lang, "guide.pause.badge") : t(lang, "guide.queue_waiting", { n: line.waiting })),
         ),
       ),
     );
@@ -91,7 +91,7 @@ export class IssuePanel {
   }
 
   setButtons(disabled) {
-    for (const button of this.el.services.querySelectorAll("button")) button.disabled = disabled;
+    for (const button of this.el.services.querySelectorAll("button")) button.disabled = disabled || button.dataset.paused === "true";
   }
 
   /** A printer.changed job: when it is the last ticket's, say how its printing goes. */

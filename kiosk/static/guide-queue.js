@@ -10,8 +10,22 @@ export function callOrder(a, b) {
   return String(a.issued_at ?? "").localeCompare(String(b.issued_at ?? ""));
 }
 
-function timeOf(iso) {
+export function timeOf(iso) {
   return iso ? iso.slice(11, 16) : "";
+}
+
+/** A waiting ticket's row: number, priority, channel, issue time and language, then `actions` (buttons). */
+export function ticketRow(ticket, lang, actions) {
+  const meta = [t(lang, `guide.channel.${ticket.channel}`), t(lang, "guide.issued_at", { time: timeOf(ticket.issued_at) })];
+  if (ticket.lang && ticket.lang !== "ja") meta.push(t(ticket.lang, "lang.self"));
+  return h(
+    "li",
+    { class: "g-ticket", dataset: { number: ticket.number, id: ticket.id } },
+    h("span", { class: "g-num" }, ticket.number),
+    ticket.priority ? h("span", { class: "g-badge" }, t(lang, "guide.priority_badge")) : null,
+    h("span", { class: "g-meta" }, meta.join(" · ")),
+    h("span", { class: "g-actions" }, ...actions),
+  );
 }
 
 export class QueueView {
@@ -35,7 +49,8 @@ export class QueueView {
       if (!byService.has(ticket.service)) byService.set(ticket.service, []);
       byService.get(ticket.service).push(ticket);
     }
-    const lines = (state?.services ?? []).filter((line) => line.available_now || byService.has(line.id));
+    // a paused service's tickets are in its own block above the queue (guide-pause.js)
+    const lines = (state?.services ?? []).filter((line) => !line.paused && (line.available_now || byService.has(line.id)));
     const busy = lines.filter((line) => byService.has(line.id));
     const idle = lines.filter((line) => !byService.has(line.id));
     const blocks = busy.map((line) => this.service(line, byService.get(line.id).sort(callOrder), lang));
@@ -100,21 +115,10 @@ export class QueueView {
   }
 
   ticket(ticket, lang) {
-    const meta = [t(lang, `guide.channel.${ticket.channel}`), t(lang, "guide.issued_at", { time: timeOf(ticket.issued_at) })];
-    if (ticket.lang && ticket.lang !== "ja") meta.push(t(ticket.lang, "lang.self"));
-    return h(
-      "li",
-      { class: "g-ticket", dataset: { number: ticket.number, id: ticket.id } },
-      h("span", { class: "g-num" }, ticket.number),
-      ticket.priority ? h("span", { class: "g-badge" }, t(lang, "guide.priority_badge")) : null,
-      h("span", { class: "g-meta" }, meta.join(" · ")),
-      h(
-        "span",
-        { class: "g-actions" },
-        h("button", { type: "button", class: "g-button", dataset: { action: "reprint" }, onclick: () => this.options.onReprint(ticket) }, t(lang, "guide.reprint")),
-        h("button", { type: "button", class: "g-button g-danger", dataset: { action: "cancel" }, onclick: () => this.options.onCancel(ticket) }, t(lang, "guide.cancel")),
-      ),
-    );
+    return ticketRow(ticket, lang, [
+      h("button", { type: "button", class: "g-button", dataset: { action: "reprint" }, onclick: () => this.options.onReprint(ticket) }, t(lang, "guide.reprint")),
+      h("button", { type: "button", class: "g-button g-danger", dataset: { action: "cancel" }, onclick: () => this.options.onCancel(ticket) }, t(lang, "guide.cancel")),
+    ]);
   }
 
   renderCalling(state, lang) {

@@ -1,6 +1,7 @@
 // The general-reception guide console (/guide/{site}): issue on a visitor's behalf, check in reservations,
 // watch the queue and the printers, reprint and cancel, reinstate a no-show whose visitor came back, and count
-// the visitors only directed and the calls taken (tallies).
+// the visitors only directed and the calls taken (tallies); pause a service during an outage and move, send home
+// with a slip, or book the visitors who waited for it (guide-pause.js, guide-book.js).
 //
 // Live from the site socket (a staff session gets the staff projection): ticket and counter events refresh
 // the waits and the waiting tickets from the API, printer events update the printers and the alerts at once.
@@ -10,12 +11,15 @@ import { api, ApiError, newKey } from "/static/web/api.js";
 import { $, $all, debounce } from "/static/web/dom.js";
 import { loadCatalogs, t } from "/static/web/i18n.js";
 import { rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
+import { withServiceChanged } from "/static/web/paused.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { TallyPanel } from "/static/office/tallies.js";
 import { normalizeCode, validCode } from "./codes.js";
 import { checkinText } from "./checkin.js";
+import { BookingDialog } from "./guide-book.js";
 import { IssuePanel } from "./guide-issue.js";
 import { NoticesPanel } from "./guide-notices.js";
+import { PausedServices, PauseForm } from "./guide-pause.js";
 import { Printers } from "./guide-printers.js";
 import { QueueView } from "./guide-queue.js";
 import { Reservations } from "./guide-reservations.js";
@@ -160,6 +164,29 @@ const tallies = new TallyPanel(
   { site: () => SITE, lang, kinds: ["guide", "phone"], onError: failed },
 );
 
+const pauseForm = new PauseForm(
+  { form: $("#pause-form"), service: $("#pause-service"), reasonJa: $("#pause-reason-ja"), reasonEn: $("#pause-reason-en"), result: $("#pause-result") },
+  { site: SITE, lang, serviceName, onError: failed },
+);
+const booking = new BookingDialog(
+  {
+    dialog: $("#book"), form: $("#book-form"), title: $("#book-title"), service: $("#book-service"), date: $("#book-date"),
+    slot: $("#book-slot"), name: $("#book-name"), phone: $("#book-phone"), result: $("#book-result"), close: $("#book-close"),
+    submit: $("#book-submit"),
+  },
+  {
+    site: SITE, lang, serviceName, today: () => guide.state?.business_date, onError: failed,
+    onDone: (text) => {
+      if (text) say($("#paused-result"), text, "ok");
+      refreshSoon();
+    },
+  },
+);
+const pausedServices = new PausedServices($("#paused-services"), {
+  site: SITE, lang, serviceName, onError: failed, onChanged: () => refreshSoon(), onBook: (ticket) => booking.open(ticket),
+  say: (text, kind) => say($("#paused-result"), text, kind),
+});
+
 // managers and admins only: the panel is in the page only for them
 const notices = $("#notice-form")
   ? new NoticesPanel(
@@ -172,6 +199,8 @@ function render() {
   notices?.load(guide.state?.notices);
   tallies.render();
   issuePanel.render(guide.state);
+  pauseForm.render(guide.state);
+  pausedServices.render(guide.state, guide.waiting);
   queue.render(guide.state, guide.waiting, guide.noShows);
   printers.render();
   reservations.render();
@@ -222,6 +251,11 @@ function onEvent(message) {
   if (message.type === "notice.changed") {
     if (guide.state) guide.state = { ...guide.state, notices: message.notices };
     notices?.load(message.notices);
+    return;
+  }
+  if (message.type === "service.changed") {
+    if (guide.state) guide.state = { ...guide.state, services: withServiceChanged(guide.state.services, message) };
+    render();
     return;
   }
   if (message.type === "reservation.changed") {

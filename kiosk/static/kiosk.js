@@ -13,6 +13,7 @@ import { msUntil, localParts, syncServerTime } from "/static/web/clock.js";
 import { $, debounce } from "/static/web/dom.js";
 import { htmlLang, loadCatalogsPatiently, t, translateTree } from "/static/web/i18n.js";
 import { noticesOf, renderNotices } from "/static/web/notices.js";
+import { pauseReasons, withServiceChanged } from "/static/web/paused.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { CheckInPanel, isCodeKey } from "./checkin.js";
 import { nextOpening, renderClosed } from "./closed.js";
@@ -49,6 +50,7 @@ const ticketScreen = new TicketScreen(
     serviceLocal: $("#ticket-service-local"),
     ahead: $("#ticket-ahead"),
     estimate: $("#ticket-estimate"),
+    paused: $("#ticket-paused"),
     print: $("#ticket-print"),
     qr: $("#ticket-qr"),
     close: $("#ticket-close"),
@@ -206,6 +208,11 @@ function onEvent(message) {
     render();
     return;
   }
+  if (message.type === "service.changed" && kiosk.state) {
+    kiosk.state = { ...kiosk.state, services: withServiceChanged(kiosk.state.services, message) };
+    render();
+    return;
+  }
   if (message.type?.startsWith("ticket.") || message.type === "counter.changed" || message.type === "day.closed") {
     refreshSoon();
   }
@@ -225,18 +232,25 @@ function onStatus(status) {
 
 let noticeTimer = null;
 
-function notice(key) {
+function notice(key, ...more) {
   const el = $("#notice");
   clearTimeout(noticeTimer);
-  el.textContent = key ? t(kiosk.lang, key) : "";
+  el.textContent = key ? [t(kiosk.lang, key), ...more].join("\n") : "";
   el.hidden = !key;
   if (key) noticeTimer = setTimeout(() => notice(""), NOTICE_MS);
+}
+
+/** The pause of `service` now ({reason_ja, reason_en, since}), or null while it issues tickets. */
+function pauseOf(service) {
+  const line = kiosk.state?.services?.find((l) => l.id === service);
+  return line?.paused ? line.pause : null;
 }
 
 const ERRORS = {
   site_closed: "error.site_closed",
   service_unavailable: "error.service_unavailable",
   rate_limited: "error.rate_limited",
+  service_paused: "error.service_paused",
 };
 
 /** Send the same request again while the server cannot answer; the idempotency key makes that safe. */
@@ -254,6 +268,10 @@ async function withRetries(send) {
 
 async function issue(service) {
   if (kiosk.busy || !kiosk.live || ticketScreen.isOpen) return;
+  if (pauseOf(service)) {
+    notice("error.service_paused", ...pauseReasons(pauseOf(service), kiosk.lang));
+    return;
+  }
   kiosk.busy = true;
   grid.setBusy(service, t(kiosk.lang, "kiosk.issuing"));
   const key = kiosk.pending?.service === service ? kiosk.pending.key : newKey("kiosk");
@@ -268,9 +286,9 @@ async function issue(service) {
     showTicket(data, "issued");
   } catch (error) {
     if (!retryable(error)) kiosk.pending = null; // refused: nothing was issued under that key
-    notice(retryable(error) ? "error.network" : (ERRORS[error.code] ?? "error.generic"));
+    notice(retryable(error) ? "error.network" : (ERRORS[error.code] ?? "error.generic"), ...pauseReasons(error.body?.reason_ja ? error.body : null, kiosk.lang));
     if (error.status === 401 || error.status === 403) location.reload();
-    if (error.code === "site_closed" || error.code === "service_unavailable") refresh();
+    if (["site_closed", "service_unavailable", "service_paused"].includes(error.code)) refresh();
   } finally {
     kiosk.busy = false;
     grid.setBusy(null);
@@ -280,7 +298,8 @@ async function issue(service) {
 
 function showTicket(data, kind) {
   const jobState = data.print_job ? (kiosk.jobs.get(data.print_job.id) ?? data.print_job.state) : "none";
-  ticketScreen.open(data, { lang: kiosk.lang, names: names[data.service] ?? { ja: data.service }, kind, jobState });
+  const pause = pauseOf(data.service); // a reservation is checked in while its service is paused
+  ticketScreen.open(data, { lang: kiosk.lang, names: names[data.service] ?? { ja: data.service }, kind, jobState, pause });
 }
 
 // ---- keys: a scanner types the code and Enter --------------------------------------------------------

@@ -1,8 +1,10 @@
 // The kiosk's service buttons: the Japanese name big, the chosen language's name below, people waiting and
-// the estimated wait. Buttons are kept (only their texts change) so a refresh never swallows a touch.
+// the estimated wait; a paused service says so with its reason instead. Buttons are kept (only their texts change)
+// so a refresh never swallows a touch.
 
 import { h } from "/static/web/dom.js";
 import { htmlLang, t } from "/static/web/i18n.js";
+import { pauseReasons } from "/static/web/paused.js";
 
 const FIT_LEVELS = 4;
 
@@ -28,7 +30,22 @@ function button(id, onChoose) {
     h("span", { class: "svc-name", lang: "ja" }),
     h("span", { class: "svc-local" }),
     h("span", { class: "svc-stats" }, h("span", { class: "svc-waiting" }), h("span", { class: "svc-wait" })),
+    h("span", { class: "svc-paused", hidden: true }),
   );
+}
+
+/** A paused service: 「受付休止中」 (and in the visitor's language), then the reason in Japanese and English. */
+function fillPaused(el, pause, lang) {
+  const box = el.querySelector(".svc-paused");
+  el.classList.toggle("paused", Boolean(pause));
+  el.setAttribute("aria-disabled", String(Boolean(pause)));
+  el.querySelector(".svc-stats").hidden = Boolean(pause);
+  box.hidden = !pause;
+  if (!pause) return;
+  const label = lang === "ja" ? t("ja", "kiosk.paused") : `${t("ja", "kiosk.paused")} · ${t(lang, "kiosk.paused")}`;
+  const [ja, local] = pauseReasons(pause, lang);
+  box.replaceChildren(h("span", { class: "svc-paused-label" }, label), h("span", { class: "svc-reason", lang: "ja" }, ja));
+  if (local) box.append(h("span", { class: "svc-reason", lang: "en" }, local));
 }
 
 function fill(el, names, line, lang) {
@@ -39,6 +56,7 @@ function fill(el, names, line, lang) {
   local.hidden = !local.textContent;
   el.querySelector(".svc-waiting").textContent = waitingText(lang, line);
   el.querySelector(".svc-wait").textContent = waitText(lang, line);
+  fillPaused(el, line.paused ? line.pause : null, lang);
 }
 
 /** Shrink a button's type, step by step, until its text fits (never below 32 px: see kiosk.css). */

@@ -7,6 +7,7 @@
 // until the visitor closes it (or a few minutes pass, so the next visitor finds the kiosk ready).
 
 import { htmlLang, t } from "/static/web/i18n.js";
+import { pauseReasons } from "/static/web/paused.js";
 import { localName } from "./services.js";
 
 const CLOSE_AFTER_PRINTED_MS = 20000;
@@ -45,8 +46,11 @@ export class TicketScreen {
     return !this.el.root.hidden;
   }
 
-  /** Show `ticket` (the issue or check-in answer); `jobState` is what is already known of its print job. */
-  open(ticket, { lang, names, kind, jobState }) {
+  /**
+   * Show `ticket` (the issue or check-in answer); `jobState` is what is already known of its print job; `pause`
+   * the pause of its service (a reservation is checked in while its service is paused: the visitor reads why).
+   */
+  open(ticket, { lang, names, kind, jobState, pause = null }) {
     this.lang = lang;
     const el = this.el;
     el.root.lang = htmlLang(lang);
@@ -61,6 +65,8 @@ export class TicketScreen {
     el.ahead.textContent = ahead > 0 ? t(lang, "ticket.ahead", { n: ahead }) : t(lang, "ticket.ahead_none");
     el.estimate.textContent = t(lang, "ticket.estimate", { min: ticket.estimated_wait_min ?? 0 });
     el.estimate.hidden = ahead === 0;
+    el.paused.hidden = !pause;
+    el.paused.textContent = pause ? [t(lang, "visitor.paused", { service: local || names.ja }), ...pauseReasons(pause, lang)].join("\n") : "";
     el.qr.src = `/api/v1/tickets/by-token/${encodeURIComponent(ticket.token)}/qr.svg`;
     el.root.querySelectorAll("[data-i18n]").forEach((node) => {
       node.textContent = t(lang, node.dataset.i18n);
