@@ -1,9 +1,11 @@
-"""What the command groups share: the common options, settings, the store of a data dir, output."""
+"""What the command groups share: the common options, settings, the store of a data dir, output, and the audit
+entries of the changes a command makes (``cli:<os user>``, DESIGN §10)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import os
 import sys
@@ -158,6 +160,50 @@ def server_url(settings: Settings) -> str:
         return str(found["url"])
     except (OSError, ValueError, KeyError, TypeError):
         return settings.base_url
+
+
+# ---- the audit log -----------------------------------------------------------------------------------------
+
+
+def actor() -> str:
+    """Who runs a command, as the audit log names them: ``cli:<os user>``."""
+    return f"cli:{getpass.getuser()}"
+
+
+def cli_entry(config: Config, action: str, **fields: Any) -> dict[str, Any]:
+    """The audit entry of a change a command makes now, in the form of the API's (server/api/common.py
+    ``audit_entry``): the actor ``cli:<os user>``, no role, no client address. Fields that are None or empty are
+    left out. A store script takes it as it is (``day close``); ``audit`` appends one of no queue change."""
+    from server.clock import Clock
+
+    now = Clock(config.timezone).now().isoformat(timespec="seconds")
+    entry = {"at": now, "login": actor(), "role": "", "action": action, "address": ""}
+    entry.update({k: v for k, v in fields.items() if v not in (None, "")})
+    return entry
+
+
+async def audit(redis: Redis, config: Config, action: str, **fields: Any) -> None:
+    """Record a change a command made that no store script records itself (accounts, devices, a test print)."""
+    from server.auth.audit import AuditLog
+
+    await AuditLog(redis, [s.id for s in config.sites]).append(cli_entry(config, action, **fields))
+
+
+def audit_if_stored(args: argparse.Namespace, action: str, **fields: Any) -> None:
+    """Audit a command that needs no store itself (``print-test`` on a kiosk PC) when the store the options name
+    can be reached; else say on standard error that it is not in the audit log."""
+    from redis.exceptions import RedisError
+
+    from server.embedded import find_running
+
+    settings = settings_of(args)
+    if not (settings.redis_url or find_running(settings.data_dir)):
+        print("(not in the audit log: no store here; set MADOGUCHI_REDIS_URL or --data-dir)", file=sys.stderr)
+        return
+    try:
+        on_store(args, lambda redis, config, _: audit(redis, config, action, **fields))
+    except (RedisError, OSError) as exc:
+        print(f"(not in the audit log: the store cannot be reached: {exc})", file=sys.stderr)
 
 
 def exit_on_signal(signum: int, frame: object) -> None:

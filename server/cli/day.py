@@ -1,4 +1,5 @@
-"""``madoguchi day close``: the tickets still open on a business date become unserved."""
+"""``madoguchi day close``: the tickets still open on a business date become unserved. Audited per site
+(``day.close``) by ``cli:<os user>``, in the same step as the close."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from server.cli.common import Options, Subcommands, iso_date, with_store
+from server.cli.common import Options, Subcommands, cli_entry, iso_date, with_store
 
 if TYPE_CHECKING:
     from server.queue.store import Store
@@ -28,7 +29,7 @@ def run_close(args: argparse.Namespace) -> int:
         day = (args.date or store.business_date()).isoformat()
         results = []
         for site in args.site or [s.id for s in store.config.sites]:
-            was_open, n = await store.close_day(site, day)
+            was_open, n = await store.close_day(site, day, audit=cli_entry(store.config, "day.close", site=site))
             results.append({"site": site, "business_date": day, "was_open": was_open, "unserved": n})
         if args.json:
             print(json.dumps(results, ensure_ascii=False))

@@ -1,4 +1,6 @@
-"""``madoguchi device add|list|revoke``: kiosk and board PCs, in the store the options name."""
+"""``madoguchi device add|list|revoke``: kiosk and board PCs, in the store the options name. Adding and revoking
+are audited as the API audits them (``device.add``, ``device.revoke`` with the device's site), by
+``cli:<os user>``."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from server.auth.principals import DeviceKind
-from server.cli.common import Options, Result, Subcommands, server_url, with_accounts
+from server.cli.common import Options, Result, Subcommands, audit, server_url, with_accounts
 from server.queue.errors import DomainError
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ def run_add(args: argparse.Namespace) -> int:
         if config.site(args.site) is None:
             raise DomainError(f"unknown site {args.site!r}", code="unknown_site", status_code=404)
         created = await accounts.add_device(args.site, DeviceKind(args.kind), args.name)
+        await audit(accounts.redis, config, "device.add", site=args.site, detail=f"{created['id']} {created['name']}")
         created["pairing_url"] = f"{server_url(settings)}/pair/{created.pop('pairing_code')}"
         return created
 
@@ -53,6 +56,8 @@ def run_list(args: argparse.Namespace) -> int:
 def run_revoke(args: argparse.Namespace) -> int:
     async def revoke(accounts: Accounts, config: Config, settings: Settings) -> Result:
         await accounts.revoke_device(args.id)
+        record = await accounts.device_record(args.id)
+        await audit(accounts.redis, config, "device.revoke", site=record["site"] if record else None, detail=args.id)
         return {"id": args.id, "revoked": True}
 
     return with_accounts(args, revoke)

@@ -9,24 +9,18 @@ unknown site: the message says which), 2 usage or no store.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from server.cli.common import Options, Subcommands, iso_date, on_store
+from server.cli.common import Options, Subcommands, actor, iso_date, on_store
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from server.config import Config
     from server.settings import Settings
-
-
-def actor() -> str:
-    """Who runs the command, as the audit log names it."""
-    return f"cli:{getpass.getuser()}"
 
 
 def register(sub: Subcommands, options: Options) -> None:

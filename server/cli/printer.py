@@ -1,5 +1,8 @@
 """``madoguchi print-test`` and ``madoguchi print-agent``: a printer tried from this PC, and the agent that
-feeds a kiosk PC's USB/serial printer from the server."""
+feeds a kiosk PC's USB/serial printer from the server.
+
+A test print is audited (``printer.test``, by ``cli:<os user>``) when the store the options name can be reached;
+on a kiosk PC without one it still prints, and says it is not in the audit log."""
 
 from __future__ import annotations
 
@@ -11,13 +14,15 @@ import signal
 import sys
 from pathlib import Path
 
-from server.cli.common import Options, Subcommands, exit_on_signal
+from server.cli.common import Options, Subcommands, audit_if_stored, exit_on_signal
 
 log = logging.getLogger("madoguchi")
 
 
 def register(sub: Subcommands, options: Options) -> None:
-    test = sub.add_parser("print-test", help="print a test ticket and show the printer's status")
+    test = sub.add_parser(
+        "print-test", parents=[options.store], help="print a test ticket and show the printer's status"
+    )
     test.add_argument("--printer", required=True, metavar="URI", help="e.g. tcp://192.168.10.21:9100?mode=kanji")
     test.set_defaults(run=run_test)
     agent = sub.add_parser("print-agent", help="feed this kiosk PC's USB/serial printer from the server")
@@ -29,10 +34,15 @@ def register(sub: Subcommands, options: Options) -> None:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    return asyncio.run(print_test(args.printer))
+    code, outcome = asyncio.run(print_test(args.printer))
+    if outcome is not None:
+        audit_if_stored(args, "printer.test", detail=f"{args.printer}: {outcome}")
+    return code
 
 
-async def print_test(uri: str) -> int:
+async def print_test(uri: str) -> tuple[int, str | None]:
+    """(exit status, what became of the page: the printer's state, or why it was not printed; None for a bad
+    URI, when no printer was tried)."""
     from printers.errors import PrinterError
     from printers.transport import print_test_page
 
@@ -40,12 +50,12 @@ async def print_test(uri: str) -> int:
         status = await print_test_page(uri)
     except ValueError as exc:
         print(f"bad printer URI: {exc}", file=sys.stderr)
-        return 2
+        return 2, None
     except PrinterError as exc:
         print(f"{uri}: not printed: {exc}", file=sys.stderr)
-        return 1
+        return 1, f"not printed: {exc}"
     print(f"{uri}: test page sent; printer status {status.state}" + (f" ({status.detail})" if status.detail else ""))
-    return 0 if status.state in ("ok", "paper_near_end", "unknown") else 1
+    return (0 if status.state in ("ok", "paper_near_end", "unknown") else 1), status.state
 
 
 def run_agent(args: argparse.Namespace) -> int:

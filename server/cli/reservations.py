@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from server.cli.common import Options, Subcommands, with_store
+from server.cli.common import Options, Subcommands, actor, with_store
 
 if TYPE_CHECKING:
     from server.queue.store import Store
@@ -26,7 +26,7 @@ def run_purge(args: argparse.Namespace) -> int:
     from server.reservations.store import ReservationStore
 
     async def purge(store: Store) -> int:
-        purged = await ReservationStore(store).purge_due(by="cli")
+        purged = await ReservationStore(store).purge_due(by=actor())
         print(json.dumps({"purged": purged}) if args.json else f"{purged} reservation(s) purged")
         return 0
 

@@ -1,4 +1,7 @@
-"""``madoguchi staff add|passwd|disable|enable|list``: staff accounts, in the store the options name."""
+"""``madoguchi staff add|passwd|disable|enable|list``: staff accounts, in the store the options name.
+
+Every change is audited as the API audits it (``staff.add``, ``staff.password``, ``staff.disable``, ``staff.enable``
+with the account's sites), by ``cli:<os user>``."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from server.auth.principals import Role
-from server.cli.common import Options, Result, Subcommands, with_accounts
+from server.cli.common import Options, Result, Subcommands, audit, with_accounts
 from server.queue.errors import DomainError
 
 if TYPE_CHECKING:
@@ -45,7 +48,12 @@ def run_add(args: argparse.Namespace) -> int:
         for site in args.site:
             if config.site(site) is None:
                 raise DomainError(f"unknown site {site!r}", code="unknown_site", status_code=404)
-        return await accounts.add_staff(args.login, args.name, Role(args.role), tuple(args.site), _password(args))
+        from server.auth.audit import concerning
+
+        created = await accounts.add_staff(args.login, args.name, Role(args.role), tuple(args.site), _password(args))
+        detail = f"{created['login']} ({created['role']})"
+        await audit(accounts.redis, config, "staff.add", sites=concerning(created["sites"]), detail=detail)
+        return created
 
     return with_accounts(args, add)
 
@@ -53,6 +61,7 @@ def run_add(args: argparse.Namespace) -> int:
 def run_passwd(args: argparse.Namespace) -> int:
     async def passwd(accounts: Accounts, config: Config, settings: Settings) -> Result:
         await accounts.set_password(args.login, _password(args))
+        await _audit(accounts, config, "staff.password", args.login)
         return {"login": args.login, "password_changed": True}
 
     return with_accounts(args, passwd)
@@ -69,6 +78,7 @@ def run_enable(args: argparse.Namespace) -> int:
 def _set_disabled(args: argparse.Namespace, disabled: bool) -> int:
     async def set_disabled(accounts: Accounts, config: Config, settings: Settings) -> Result:
         await accounts.set_disabled(args.login, disabled)
+        await _audit(accounts, config, "staff.disable" if disabled else "staff.enable", args.login)
         return {"login": args.login, "disabled": disabled}
 
     return with_accounts(args, set_disabled)
@@ -79,6 +89,15 @@ def run_list(args: argparse.Namespace) -> int:
         return await accounts.list_staff()
 
     return with_accounts(args, list_staff)
+
+
+async def _audit(accounts: Accounts, config: Config, action: str, login: str) -> None:
+    """A change of the account ``login``, with the sites it works at (its managers read it)."""
+    from server.auth.audit import concerning
+
+    record = await accounts.staff_record(login)
+    sites = concerning(accounts.public_staff(record)["sites"]) if record else None
+    await audit(accounts.redis, config, action, sites=sites, detail=login)
 
 
 def _password(args: argparse.Namespace) -> str:
