@@ -15,6 +15,7 @@ import msgspec
 
 from server.calendar import Opening, can_issue_at
 from server.config import Config, Site
+from server.queue.models import Status
 from server.queue.rules import average_minutes, estimate_wait
 from server.queue.store import Raw
 
@@ -70,8 +71,10 @@ def service_lines(
 ) -> list[dict[str, Any]]:
     """Per service: people waiting, the estimated wait of someone joining now, and whether it is paused (with
     the reasons). ``available_now`` says the calendar offers it today; a paused service is offered but issues no
-    ticket until it is resumed."""
+    ticket until it is resumed. Staff also get ``waiting_since``: when the longest-waiting ticket was issued (the
+    floor overview counts the longest current wait from it; None when nobody waits)."""
     serving = _counters_serving(raw)
+    tz = ZoneInfo(config.timezone)
     out = []
     for sid in _services_of(config, site, opening):
         svc = config.service(sid)
@@ -89,7 +92,18 @@ def service_lines(
                 "pause": pause_view(raw.paused.get(sid), staff=staff),
             }
         )
+        if staff:
+            out[-1]["waiting_since"] = ms_to_iso(raw.oldest.get(sid), tz)
     return out
+
+
+def totals_view(raw: Raw) -> dict[str, int]:
+    """The business date's tickets by where they stand (staff): ``issued`` all of them, ``served`` those done (any
+    outcome, as the reports count them), and each other status."""
+    counts = raw.totals
+    view = {"issued": sum(counts.values()), "served": counts.get(Status.DONE.value, 0)}
+    view.update({s.value: counts.get(s.value, 0) for s in Status if s is not Status.DONE})
+    return view
 
 
 def wait_for(config: Config, service_id: str, ahead: int, recent_seconds: list[float], counters_serving: int) -> int:
@@ -108,7 +122,7 @@ def state(
     config: Config, site: Site, opening: Opening, raw: Raw, now: datetime, *, staff: bool = False,
     training: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
-    """The site snapshot of DESIGN §4 (``staff`` adds ticket ids and operators).
+    """The site snapshot of DESIGN §4 (``staff`` adds ticket ids and operators, the longest waits and ``totals``).
 
     ``calling``, ``recent`` and each counter's ``current_number`` are of the snapshot's business date only:
     numbers restart every day, so a ticket of an earlier date that a counter still holds (until the day-close job
@@ -153,7 +167,7 @@ def state(
                 }
             )
     calling.sort(key=lambda x: x["called_at"] or "", reverse=True)
-    return {
+    view = {
         "site": site.id,
         "name": site.name,
         "name_en": site.name_en,
@@ -168,6 +182,9 @@ def state(
         "recent": raw.calls,
         "notices": notices_view(raw.notices, staff=staff),
     }
+    if staff:
+        view["totals"] = totals_view(raw)
+    return view
 
 
 def notices_view(notices: Any, *, staff: bool) -> list[dict[str, Any]]:

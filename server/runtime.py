@@ -142,7 +142,7 @@ class Runtime:
     async def state(self, site_id: str, *, staff: bool = False) -> dict[str, Any]:
         site = self.store.site(site_id)
         opening = self.store.opening(site_id)
-        raw = await self.store.raw_state(site_id, opening)
+        raw = await self.store.raw_state(site_id, opening, staff=staff)
         return state(self.config, site, opening, raw, self.clock.now(), staff=staff, training=self.clock.training)
 
     def project(self, data: str | bytes) -> tuple[str, str]:

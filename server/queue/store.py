@@ -111,6 +111,11 @@ class Raw:
     counters: list[dict[str, Any]]
     calls: list[dict[str, Any]]
     notices: list[dict[str, Any]]
+    oldest: dict[str, int] = field(default_factory=dict)
+    """Staff snapshots: service id -> issued_at (ms) of its longest-waiting ticket; a service nobody waits for is
+    missing."""
+    totals: dict[str, int] = field(default_factory=dict)
+    """Staff snapshots: status -> how many tickets of the business date have it."""
     closed: bool = False
     """The business date was closed (and archived) already: nothing more is issued today."""
     paused: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -132,6 +137,11 @@ def _json_array(texts: list[Any]) -> str:
 def _as_list(value: Any) -> list[Any]:
     # Lua's cjson writes an empty table as {}; every list we read may arrive that way.
     return list(value) if isinstance(value, list) else []
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    """A table a script may leave out (absent: empty)."""
+    return dict(value) if isinstance(value, dict) else {}
 
 
 class Store:
@@ -664,7 +674,9 @@ class Store:
 
     # ---- reads -------------------------------------------------------------------------------
 
-    async def raw_state(self, site_id: str, opening: Opening | None = None) -> Raw:
+    async def raw_state(self, site_id: str, opening: Opening | None = None, *, staff: bool = False) -> Raw:
+        """What the snapshot of a site is built from, read in one step; ``staff`` adds ``oldest`` and ``totals``
+        (the floor overview's longest waits and today's counts), which cost a read per ticket of the day."""
         site = self.site(site_id)
         opening = opening or self.opening(site_id)
         keys = SiteKeys(site_id)
@@ -677,12 +689,12 @@ class Store:
         args = [
             keys.ticket_prefix, keys.queue_prefix, keys.counter_prefix, bdate,
             msgspec.json.encode(services).decode(), msgspec.json.encode(counters).decode(),
-            keys.durations_prefix,
+            keys.durations_prefix, keys.day(bdate) if staff else "",
         ]  # fmt: skip
         snapshot_keys = [keys.seq, keys.calls(bdate), keys.notices, keys.archive_meta(bdate), keys.paused]
         raw = msgspec.json.decode(await self._run("snapshot", snapshot_keys, args))
-        waiting = raw["waiting"] if isinstance(raw["waiting"], dict) else {}
-        durations = raw["durations"] if isinstance(raw["durations"], dict) else {}
+        waiting = _as_dict(raw["waiting"])
+        durations = _as_dict(raw["durations"])
         return Raw(
             seq=int(raw["seq"]),
             business_date=bdate,
@@ -694,6 +706,8 @@ class Store:
                 (msgspec.json.decode(n) for n in _as_list(raw.get("notices"))),
                 key=lambda n: (str(n.get("created_at", "")), str(n.get("id", ""))),
             ),
+            oldest={k: int(v) for k, v in _as_dict(raw.get("oldest")).items()},
+            totals={k: int(v) for k, v in _as_dict(raw.get("totals")).items()},
             closed=bool(raw.get("closed")),
             paused={p["service"]: p for p in map(msgspec.json.decode, _as_list(raw.get("paused")))},
         )

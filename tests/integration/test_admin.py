@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from server.queue.keys import SiteKeys
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, issue, open_counter
 from tests.integration.test_pages import assert_page
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -468,3 +468,46 @@ async def test_a_site_manager_reads_the_changes_to_the_accounts_of_their_sites(s
     assert "sites" not in next(e for e in everything.json() if e["detail"] == "all-op (operator)"), "every site"
     csv = await local.get("/api/v1/audit", params={"action": "staff", "format": "csv"})
     assert csv.status_code == 200 and "city-hall,tsuyazaki" in csv.text and "all-op" not in csv.text
+
+
+# ---- the floor overview (/admin/floor) -------------------------------------------------------------------------
+
+
+async def test_the_staff_snapshot_carries_the_longest_waits_and_todays_totals(server: LiveServer) -> None:
+    """Each service line of the staff snapshot says when its longest-waiting ticket was issued (not the next one
+    called: a priority ticket is called before an older walk-in); ``totals`` counts today's tickets by where they
+    stand. A board's snapshot has neither."""
+    admin = await server.login("admin")
+    kiosk = await server.device("kiosk")
+    first = await issue(kiosk, "e-cert")
+    server.clock.advance(timedelta(minutes=4))
+    await issue(admin, "e-cert", priority=True)
+    pickup, gone, dropped = [await issue(kiosk, "pickup") for _ in range(3)]
+    await open_counter(admin, "ch-booth-1", "e-cert", "pickup")
+
+    async def state() -> dict[str, Any]:
+        r = await admin.get("/api/v1/sites/city-hall/state")
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    lines = {line["id"]: line for line in (await state())["services"]}
+    assert lines["e-cert"]["waiting_since"] == first["issued_at"] and lines["e-cert"]["waiting"] == 2
+    assert lines["pickup"]["waiting_since"] == pickup["issued_at"]
+    assert lines["application"]["waiting_since"] is None
+
+    called = (await admin.post("/api/v1/counters/ch-booth-1/call-next")).json()
+    assert called["priority"] is True, "the priority ticket first"
+    lines = {line["id"]: line for line in (await state())["services"]}
+    assert lines["e-cert"]["waiting_since"] == first["issued_at"], "the older walk-in still waits"
+    for action, body in (("start", None), ("complete", {"outcome": "completed"})):
+        assert (await admin.post(f"/api/v1/tickets/{called['id']}/{action}", json=body)).status_code == 200
+    assert (await admin.post("/api/v1/tickets/" + gone["id"] + "/cancel")).status_code == 200
+    await admin.post("/api/v1/counters/ch-booth-1/call", json={"number": dropped["number"]})
+    assert (await admin.post("/api/v1/tickets/" + dropped["id"] + "/no-show")).status_code == 200
+
+    snapshot = await state()
+    assert snapshot["totals"] == {
+        "issued": 5, "served": 1, "waiting": 2, "called": 0, "serving": 0, "no_show": 1, "cancelled": 1, "unserved": 0,
+    }  # fmt: skip
+    board = await (await server.device("board")).get("/api/v1/sites/city-hall/state")
+    assert "totals" not in board.json() and all("waiting_since" not in line for line in board.json()["services"])
