@@ -100,7 +100,7 @@ class _Group:
 
     @classmethod
     def merged(cls, groups: Iterable[_Group]) -> _Group:
-        """One group of several (a month of days, a site's days, the whole period), its minutes sorted."""
+        """One group of several (a month of days, a site's days, the whole period)."""
         out = cls()
         for g in groups:
             out.issued += g.issued
@@ -110,15 +110,7 @@ class _Group:
                 out.outcomes[key] = out.outcomes.get(key, 0) + n
             out.waits.extend(g.waits)
             out.services.extend(g.services)
-        return out.sort()
-
-    def sort(self) -> _Group:
-        """Sort the minutes in place. The statistics sort them anyway; sorted parts make a merged group's sort
-        cheap (Python's sort merges the sorted runs it finds), so the day groups are sorted once and every
-        month, site and the total then sort runs rather than shuffled minutes."""
-        self.waits = array("d", sorted(self.waits))
-        self.services = array("d", sorted(self.services))
-        return self
+        return out
 
     def timing(self, *, waits: bool = True) -> dict[str, Any]:
         w = summary(self.waits) if waits else (None, None, None, None)
@@ -377,14 +369,13 @@ class ReportBuilder:
         by: dict[str, dict[str, list[_Group]]] = {"day": {}, "month": {}, "site": {}}
         for key, group in self.by_site_day.items():
             site, _, day = key.partition("/")
-            group.sort()
             by["day"].setdefault(day, []).append(group)
             by["month"].setdefault(day[:7], []).append(group)
             by["site"].setdefault(site, []).append(group)
+        self.totals = _Group.merged(self.by_site_day.values())
         self.by_day = _Groups({k: _Group.merged(v) for k, v in by["day"].items()})
         self.by_month = _Groups({k: _Group.merged(v) for k, v in by["month"].items()})
         self.by_site = _Groups({k: _Group.merged(v) for k, v in by["site"].items()})
-        self.totals = _Group.merged(self.by_month.values())
 
     def _totals(self) -> model.Totals:
         return model.Totals(
