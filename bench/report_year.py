@@ -14,8 +14,8 @@ cancellations, transfers and recalls), so every statistic has work to do.
 
 Then, on a private store (its own Valkey/Redis process on a free loopback port, AOF as the product runs it),
 the report code runs as the API runs it (``server.reports.source.make_report`` on the real ``Store``, then the
-format's encoder): each report and format ``--repeat`` times, the median and the worst printed. Peak RSS of this
-process (ru_maxrss) is printed before and after the reports: the reports read a month of dates at a time. The
+format's encoder): each report and format ``--repeat`` times, the median and the worst printed, and the peak RSS
+of this process while the case ran (reset before each case: the reports read a month of dates at a time). The
 ``cpu`` column is this process's CPU time and ``store`` the store process's: the figures to read when other work
 shares the machine and wall times wander; ``other`` is how many cores other work kept busy meanwhile (the run
 first waits up to ``--quiet-wait`` s for the machine to be quiet, as the other benches do).
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import random
 import resource
 import statistics
@@ -42,7 +43,8 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import cpu_seconds, machine_busy_seconds, machine_line, settle
+from _common import cpu_seconds, machine_busy_seconds, machine_line, peak_rss_mib, settle
+from _common import rss_mib as rss_mib_of
 
 from server.auth.accounts import Accounts
 from server.calendar import fiscal_year_bounds, resolve_opening
@@ -146,6 +148,13 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def reset_peak_rss() -> None:
+    """Set this process's peak RSS (VmHWM) back to its current RSS (Linux ``clear_refs``), so the next reading is
+    the peak of what ran since. Without it the peak says nothing about reports: it is set before the first one,
+    by the argon2 hash ``Accounts`` makes when it starts (m = 64 MiB)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 class Row(NamedTuple):
     kind: str
     site: str
@@ -156,10 +165,14 @@ class Row(NamedTuple):
     store_cpu: float
     other: float
     """Cores busy with other work on the machine while the case ran (not this process, not its store)."""
+    peak: float
+    """Peak RSS of this process while the case ran (MiB)."""
     size: int
 
 
-async def time_reports(url: str, store_pid: int, config: Config, year: int, repeat: int, only: str | None) -> list[Row]:
+async def time_reports(
+    url: str, store_pid: int, config: Config, year: int, repeat: int, only: str | None
+) -> tuple[float, list[Row]]:
     redis = redis_client(url)
     clock = Clock(config.timezone, dt.datetime(year + 1, 5, 1, 10, 0, tzinfo=ZoneInfo(config.timezone)))
     store = Store(redis, config, clock)
@@ -173,6 +186,8 @@ async def time_reports(url: str, store_pid: int, config: Config, year: int, repe
         ("monthly", "all", Period.monthly(year, 11)),
     ]
     rows = []
+    await make_report(store, office, accounts, Period.daily(dt.date(year, 4, 1)), every)  # connections, scripts
+    baseline = rss_mib_of(os.getpid())
     for kind, site, period in cases:
         if only and only not in f"{kind}/{site}":
             continue
@@ -180,6 +195,7 @@ async def time_reports(url: str, store_pid: int, config: Config, year: int, repe
         for fmt in FORMATS:
             times, cpu, store_cpu, other = [], [], [], []
             size = 0
+            reset_peak_rss()
             for _ in range(repeat):
                 start, start_cpu, start_store = time.perf_counter(), time.process_time(), cpu_seconds(store_pid)
                 start_machine = machine_busy_seconds()
@@ -193,10 +209,10 @@ async def time_reports(url: str, store_pid: int, config: Config, year: int, repe
                 other.append(max(busy - cpu[-1] - store_cpu[-1], 0.0) / wall)
             rows.append(
                 Row(kind, site, fmt, statistics.median(times), max(times), statistics.median(cpu),
-                    statistics.median(store_cpu), statistics.median(other), size)
+                    statistics.median(store_cpu), statistics.median(other), peak_rss_mib(os.getpid()), size)
             )  # fmt: skip
     await redis.aclose()
-    return rows
+    return baseline, rows
 
 
 def main() -> None:
@@ -225,18 +241,18 @@ def main() -> None:
                   f"(fast path); peak RSS so far {rss_mib():.0f} MiB")  # fmt: skip
             settle(args.quiet_wait)
             print(f"timing at load average {Path('/proc/loadavg').read_text().split()[0]}", flush=True)
-            rows = asyncio.run(
+            baseline, rows = asyncio.run(
                 time_reports(store.url, store.proc.pid, config, args.fiscal_year, args.repeat, args.only)
             )
         finally:
             store.stop()
     print(f"{'report':8} {'site':10} {'format':6} {'median':>9} {'worst':>9} {'cpu':>9} {'store':>8} "
-          f"{'other':>6} {'bytes':>8}")  # fmt: skip
+          f"{'other':>6} {'peak':>8} {'bytes':>8}")  # fmt: skip
     for r in rows:
         print(f"{r.kind:8} {r.site:10} {r.fmt:6} {r.median * 1000:7.0f}ms {r.worst * 1000:7.0f}ms "
-              f"{r.cpu * 1000:7.0f}ms {r.store_cpu * 1000:6.0f}ms {r.other:6.2f} {r.size:8d}")  # fmt: skip
-    print("cpu: this process's CPU time; store: the store process's; other: cores busy with other work meanwhile")
-    print(f"peak RSS of this process: {rss_mib():.0f} MiB")
+              f"{r.cpu * 1000:7.0f}ms {r.store_cpu * 1000:6.0f}ms {r.other:6.2f} {r.peak:4.0f} MiB {r.size:8d}")  # fmt: skip
+    print("cpu: this process's CPU time; store: the store process's; other: cores busy with other work meanwhile;")
+    print(f"peak: this process's peak RSS while the case ran (RSS before the first case: {baseline:.0f} MiB)")
 
 
 if __name__ == "__main__":
