@@ -13,6 +13,9 @@ guides and phone staff get the sign-in form with "not for your role" (403), like
 
 Adding a section (the calendar, the service pause, the floor overview): one ``Section`` in ``SECTIONS``, its
 template and its module, and its catalog keys ``staff.admin.nav.<id>``; pages of their own go in ``LINKS``.
+
+Any section takes ``?site=`` (the floor overview shows that site first): an unknown site is the 404 page, a site the
+person does not have the 403 page.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class Section:
 
 SECTIONS = (
     Section("staff", MANAGERS),
+    Section("floor", MANAGERS),
     Section("devices", ADMINS),
     Section("printers", MANAGERS),
     Section("notices", MANAGERS),
@@ -69,10 +73,13 @@ def _staff(request: Request[Any, Any, Any]) -> Staff:
     return who
 
 
-async def boot_data(rt: Runtime, who: Staff, sections: list[str], section: str) -> str:
-    """What the page's script needs first: who is signed in, their sites, the sections they may open, and the
-    kiosks of their sites (the printers section says which printer each one uses)."""
+async def boot_data(rt: Runtime, who: Staff, sections: list[str], section: str, site: str | None = None) -> str:
+    """What the page's script needs first: who is signed in, their sites (``site``: the one asked for), the
+    sections they may open, the kiosks of their sites (the printers section says which printer each one uses),
+    the services' names and the names of the staff who may work at those sites (the floor overview names each
+    counter's operator)."""
     sites = [{"id": s.id, "ja": s.name, "en": s.name_en} for s in rt.config.sites if who.may_use_site(s.id)]
+    mine = {s["id"] for s in sites}
     kiosks = [
         {"id": d["id"], "site": d["site"], "name": d["name"]}
         for d in await rt.accounts.list_devices()
@@ -85,15 +92,28 @@ async def boot_data(rt: Runtime, who: Staff, sections: list[str], section: str) 
         "sections": sections,
         "section": section,
         "kiosks": kiosks,
+        "site": site,
+        "services": {s.id: {"ja": s.name, "en": s.name_en} for s in rt.config.services},
+        "names": {a["login"]: a["name"] for a in await rt.accounts.list_staff() if _works_at(a["sites"], mine)},
         "timezone": rt.config.timezone,
         "password_min": MIN_LENGTH,
     }
     return json.dumps(data, ensure_ascii=False)
 
 
+def _works_at(sites: list[str], mine: set[str]) -> bool:
+    """An account may work at one of ``mine``: it names one of them, or it has every site (none named)."""
+    return not sites or not mine.isdisjoint(sites)
+
+
 async def _admin(request: Request[Any, Any, Any], section: str | None) -> Template:
     rt = runtime(request)
     who = _staff(request)
+    site = request.query_params.get("site") or None
+    if site is not None and rt.config.site(site) is None:
+        return error_page(request, 404)
+    if site is not None and not who.may_use_site(site):
+        return error_page(request, 403)
     mine = [s.id for s in SECTIONS if who.role in s.roles]
     if section is None:
         section = mine[0]
@@ -101,7 +121,7 @@ async def _admin(request: Request[Any, Any, Any], section: str | None) -> Templa
         return error_page(request, 404)
     elif section not in mine:
         return error_page(request, 403)
-    boot = await boot_data(rt, who, mine, section)
+    boot = await boot_data(rt, who, mine, section, site)
     return page(request, "admin/admin.html", boot=boot, staff=who, sections=mine, section=section, links=LINKS)
 
 

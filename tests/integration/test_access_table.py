@@ -174,6 +174,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/login"): "anyone",
     ("GET", "/admin"): "managers",
     ("GET", "/admin/{section:str}"): "managers",
+    # a section with a site chosen (the floor overview: /admin/floor?site=city-hall): only who has that site
+    ("GET", "/admin/{section:str}?site=city-hall"): "site_manager",
     ("GET", "/password"): "any_staff",
     ("GET", "/static/admin/{file_path:path}"): "public",
     ("PATCH", "/api/v1/staff/{login:str}"): "staff_change",

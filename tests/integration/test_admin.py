@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from server.auth.principals import Role
 from server.queue.keys import SiteKeys
 from tests.conftest import LiveServer, issue, open_counter
 from tests.integration.test_pages import assert_page
@@ -355,7 +356,9 @@ async def test_a_manager_prints_a_test_ticket_on_one_printer(create_server: Any,
 async def test_the_admin_page_shows_a_person_their_own_sites_and_sections(server: LiveServer) -> None:
     admin = assert_page(await (await server.login("admin")).get("/admin"), 200)
     boot = boot_of(admin)
-    assert boot["sections"] == ["staff", "devices", "printers", "notices", "audit"] and boot["section"] == "staff"
+    assert (
+        boot["sections"] == ["staff", "floor", "devices", "printers", "notices", "audit"] and boot["section"] == "staff"
+    )
     assert [s["id"] for s in boot["sites"]] == ["city-hall", "tsuyazaki", "outreach-mall", "outreach-hospital"]
     assert 'href="/incidents"' in admin and 'href="/reports"' in admin
 
@@ -511,3 +514,27 @@ async def test_the_staff_snapshot_carries_the_longest_waits_and_todays_totals(se
     }  # fmt: skip
     board = await (await server.device("board")).get("/api/v1/sites/city-hall/state")
     assert "totals" not in board.json() and all("waiting_since" not in line for line in board.json()["services"])
+
+
+async def test_the_floor_opens_a_site_of_ones_own_only(server: LiveServer) -> None:
+    """``/admin/floor?site=`` (any section takes ``site``): a site of one's own opens with it chosen and the names
+    of the services and of the staff who may work there; another site is the 403 page, an unknown one the 404."""
+    await server.call(
+        server.runtime.accounts.add_staff("tz-op", "津屋崎 花子", Role.OPERATOR, ("tsuyazaki",), "Zq7-first-secret-1")
+    )
+    await server.call(
+        server.runtime.accounts.add_staff("ch-op", "市役所 太郎", Role.OPERATOR, ("city-hall",), "Zq7-first-secret-1")
+    )
+    local = await server.login("manager", ("tsuyazaki",))
+    body = assert_page(await local.get("/admin/floor", params={"site": "tsuyazaki"}, headers=BROWSER), 200)
+    boot = boot_of(body)
+    assert boot["section"] == "floor" and boot["site"] == "tsuyazaki"
+    assert boot["services"]["pickup"] == {"ja": "カード交付", "en": "Card pickup"}
+    assert boot["names"]["tz-op"] == "津屋崎 花子" and "ch-op" not in boot["names"]
+    assert "福津市役所" not in body and "市役所 太郎" not in body
+    refused = assert_page(await local.get("/admin/floor", params={"site": "city-hall"}, headers=BROWSER), 403)
+    assert "福津市役所" not in refused
+    assert_page(await local.get("/admin/floor", params={"site": "nowhere"}, headers=BROWSER), 404)
+    admin = await server.login("admin")
+    boot = boot_of(assert_page(await admin.get("/admin/floor", params={"site": "city-hall"}, headers=BROWSER), 200))
+    assert boot["site"] == "city-hall" and {"tz-op", "ch-op"} <= set(boot["names"])
