@@ -102,6 +102,28 @@ async def test_a_manager_sees_a_call_and_its_service_live_with_the_counter_and_t
     await expect(page.locator("[data-total=served] dt")).to_have_text("Served")
 
 
+async def test_the_floor_opened_later_shows_what_happened_meanwhile(create_server: Any, pages: Pages) -> None:
+    """The notices section opens City Hall's socket first; a call made before the floor is opened shows on it."""
+    server = create_server()
+    operator = await person(server, "sato", "佐藤 一郎", Role.OPERATOR, "city-hall")
+    await issue(await server.device("kiosk"), "pickup")
+    await open_counter(operator, "ch-booth-1", "pickup")
+    credentials = await server.add_staff("manager", ("city-hall",))
+    page = await pages.page(await pages.context(LANDSCAPE))
+    await page.goto(f"{server.base_url}/admin/notices")
+    await sign_in(page, credentials["login"], credentials["password"])
+    await expect(page.locator("#notice-rows .a-empty")).to_be_visible()  # its socket's snapshot came
+    assert (await operator.post("/api/v1/counters/ch-booth-1/call-next")).status_code == 200
+    # a notice after the call: once the page shows it, the call's event has passed the page's socket too
+    admin = await server.login("admin")
+    assert (await admin.post("/api/v1/sites/city-hall/notices", json={"text": "混雑しています"})).status_code == 201
+    await expect(page.locator("#notice-rows .a-notice-text")).to_have_text("混雑しています")
+    await page.click(".a-nav-link[data-section=floor]")
+    counter = page.locator(".f-counter[data-counter=ch-booth-1]")
+    await expect(counter.locator(".f-number")).to_have_text("P001")
+    await expect(page.locator("#floor-lines tr[data-service=pickup] .f-waiting")).to_have_text("0")
+
+
 async def test_a_tsuyazaki_manager_cannot_open_city_halls_floor(create_server: Any, pages: Pages) -> None:
     server = create_server()
     page = await open_floor(pages, server, "", sites=("tsuyazaki",), viewport=SMALL)

@@ -237,14 +237,19 @@ function refresher(site) {
 function watch(site) {
   if (watched.has(site)) return;
   watched.add(site);
+  // Another section may have opened the site's socket long ago: the snapshot it kept is then handed over at once,
+  // without the events since, so the state is read once more (the events from now on apply to that).
+  let handedOver = true;
   watchSite(site, {
     snapshot: (state) => {
       floors.set(site, structuredClone(state));
       linesSeq.set(site, state.seq);
+      if (handedOver) refresher(site)(true);
       redraw(site);
     },
     event: (message) => applyEvent(site, message),
   });
+  handedOver = false;
 }
 
 function choose(site) {
