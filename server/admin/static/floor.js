@@ -8,7 +8,8 @@
 // (ticket.called/recalled start the "called" timer at the event's time, ticket.serving the "serving" one, every
 // other one lets the number go). Ticket events do not carry the waiting lines yet (DESIGN §5 wants them to): after
 // a burst of ticket, service or counter events the page reads the site's state once (one request, 300 ms after the
-// burst's last event) for the lines and the totals only. A day close or a calendar change reads the whole state.
+// burst's last event) for the lines and the totals only. A day close or a calendar change reads the whole state, and
+// so does the first showing after another section opened the site's socket (see watch()).
 
 import { api } from "/static/web/api.js";
 import { serverNow } from "/static/web/clock.js";
