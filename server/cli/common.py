@@ -194,16 +194,18 @@ def audit_if_stored(args: argparse.Namespace, action: str, **fields: Any) -> Non
     can be reached; else say on standard error that it is not in the audit log."""
     from redis.exceptions import RedisError
 
+    from server.config import ConfigError
     from server.embedded import find_running
+    from server.settings import SettingsError
 
-    settings = settings_of(args)
-    if not (settings.redis_url or find_running(settings.data_dir)):
-        print("(not in the audit log: no store here; set MADOGUCHI_REDIS_URL or --data-dir)", file=sys.stderr)
-        return
     try:
+        settings = settings_of(args)
+        if not (settings.redis_url or find_running(settings.data_dir)):
+            print("(not in the audit log: no store here; set MADOGUCHI_REDIS_URL or --data-dir)", file=sys.stderr)
+            return
         on_store(args, lambda redis, config, _: audit(redis, config, action, **fields))
-    except (RedisError, OSError) as exc:
-        print(f"(not in the audit log: the store cannot be reached: {exc})", file=sys.stderr)
+    except (RedisError, OSError, ConfigError, SettingsError) as exc:  # the command's own work is done: say so only
+        print(f"(not in the audit log: {exc})", file=sys.stderr)
 
 
 def exit_on_signal(signum: int, frame: object) -> None:
