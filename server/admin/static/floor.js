@@ -14,7 +14,7 @@
 import { api } from "/static/web/api.js";
 import { serverNow } from "/static/web/clock.js";
 import { $, debounce, h } from "/static/web/dom.js";
-import { boot, failed, say, siteName, ui, watchSite } from "/static/admin/kit.js";
+import { boot, failed, say, siteName, tell, ui, watchSite } from "/static/admin/kit.js";
 
 const REFRESH_MS = 300;
 const COUNTER_STATUS = {
@@ -213,6 +213,7 @@ function refresher(site) {
       whole = false;
       try {
         const { data } = await api(`/api/v1/sites/${encodeURIComponent(site)}/state`);
+        tell($("#floor-result"), ""); // a failure said before is over
         if (data.seq < (linesSeq.get(site) ?? -1)) return; // an answer older than one already applied
         linesSeq.set(site, data.seq);
         const state = floors.get(site);
