@@ -63,8 +63,12 @@ SECTIONS = (
 )
 """The side menu, in order; the first a person may open is what ``/admin`` shows."""
 
-LINKS = (("incidents", "/incidents"), ("reports", "/reports"))
-"""Pages of their own the menu links to (catalog key ``staff.admin.link.<id>``)."""
+LINKS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("calendar", "/admin/calendar", ADMINS),
+    ("incidents", "/incidents", MANAGERS),
+    ("reports", "/reports", MANAGERS),
+)
+"""Pages of their own the menu links to (catalog key ``staff.admin.link.<id>``), with the roles that may open them."""
 
 
 def _staff(request: Request[Any, Any, Any]) -> Staff:
@@ -122,7 +126,8 @@ async def _admin(request: Request[Any, Any, Any], section: str | None) -> Templa
     elif section not in mine:
         return error_page(request, 403)
     boot = await boot_data(rt, who, mine, section, site)
-    return page(request, "admin/admin.html", boot=boot, staff=who, sections=mine, section=section, links=LINKS)
+    links = [(link, href) for link, href, roles in LINKS if who.role in roles]
+    return page(request, "admin/admin.html", boot=boot, staff=who, sections=mine, section=section, links=links)
 
 
 @get("/admin", guards=[chiefs], exception_handlers=REFUSED, include_in_schema=False)

@@ -538,3 +538,12 @@ async def test_the_floor_opens_a_site_of_ones_own_only(server: LiveServer) -> No
     admin = await server.login("admin")
     boot = boot_of(assert_page(await admin.get("/admin/floor", params={"site": "city-hall"}, headers=BROWSER), 200))
     assert boot["site"] == "city-hall" and {"tz-op", "ch-op"} <= set(boot["names"])
+
+
+async def test_the_admin_menu_links_the_calendar_for_admins_only(server: Any) -> None:
+    admin = await server.login("admin")
+    manager = await server.login("manager")
+    admin_page = (await admin.get("/admin", headers={"accept": "text/html"})).text
+    manager_page = (await manager.get("/admin", headers={"accept": "text/html"})).text
+    assert 'href="/admin/calendar"' in admin_page and 'href="/reports"' in admin_page
+    assert 'href="/admin/calendar"' not in manager_page and 'href="/reports"' in manager_page

@@ -14,7 +14,7 @@ SOURCES = [*ROOT.glob("server/admin/templates/**/*.html"), *ROOT.glob("server/ad
 KEY = re.compile(r"""["'`]((?:staff|setup|guide)\.[a-z_]+(?:\.[a-z_]+)*)["'`]""")
 BUILT = [
     *(f"staff.admin.nav.{s.id}" for s in SECTIONS),
-    *(f"staff.admin.link.{link}" for link, _ in LINKS),
+    *(f"staff.admin.link.{link}" for link, _, _ in LINKS),
     *(f"staff.admin.error.{c}" for c in ("forbidden", "validation_error", "conflict", "not_found", "unknown_site",
                                          "wrong_password", "rate_limited", "network", "other")),
     *(f"staff.admin.devices.kind.{k}" for k in ("kiosk", "board")),
