@@ -33,15 +33,22 @@ class Hasher:
             time_cost=time_cost or defaults.time_cost,
             memory_cost=memory_cost or defaults.memory_cost,
         )
-        # verified against when a login id is unknown, so both answers take the same time
-        self._dummy = self._ph.hash("madoguchi-unknown-login-placeholder")
+        self._dummy: str | None = None
 
     def hash(self, password: str) -> str:
         return self._ph.hash(password)
 
+    def _placeholder(self) -> str:
+        """Verified against when a login id is unknown, so both answers take the same time. Made at the first
+        such login, not at start: a hash costs the time and memory (64 MiB) of argon2, which every server
+        process and CLI command would otherwise pay at start."""
+        if self._dummy is None:
+            self._dummy = self._ph.hash("madoguchi-unknown-login-placeholder")
+        return self._dummy
+
     def verify(self, hashed: str | None, password: str) -> bool:
         try:
-            return self._ph.verify(hashed or self._dummy, password) and hashed is not None
+            return self._ph.verify(hashed or self._placeholder(), password) and hashed is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
