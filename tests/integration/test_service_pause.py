@@ -309,3 +309,24 @@ async def test_unknown_and_unoffered_services_and_sites(server: Any) -> None:
         assert (r.status_code, r.json()["code"]) == (status, code), (url, r.text)
     sites = (await server.http().get("/api/v1/sites")).json()
     assert not [s["id"] for site in sites for s in site["services"] if s["paused"]]
+
+
+async def test_a_counter_cannot_transfer_a_visitor_into_a_paused_service(server: Any) -> None:
+    kiosk = await server.device("kiosk")
+    ticket = await issue(kiosk, "application")
+    op = await server.login("operator", (SITE,))
+    await open_counter(op, "ch-booth-1", "application")
+    assert (await op.post("/api/v1/counters/ch-booth-1/call-next")).json()["number"] == ticket["number"]
+    assert (await op.post(f"/api/v1/tickets/{ticket['id']}/start")).status_code == 200
+    manager = await server.login("manager", (SITE,))
+    assert (await manager.post(PAUSE, json=OUTAGE)).status_code == 200
+    seq = (await _state(manager))["seq"]
+    r = await op.post(f"/api/v1/tickets/{ticket['id']}/transfer", json={"service": "pickup"})
+    assert (r.status_code, r.json()["code"]) == (409, "service_paused")
+    assert OUTAGE["reason_ja"] in r.json()["detail"]
+    assert (await _state(manager))["seq"] == seq  # nothing changed: the visitor is still at the counter
+    held = {t["number"]: t for t in (await op.get(f"/api/v1/sites/{SITE}/tickets")).json()}[ticket["number"]]
+    assert (held["status"], held["service"]) == ("serving", "application")
+    assert (await manager.post(RESUME)).status_code == 200
+    r = await op.post(f"/api/v1/tickets/{ticket['id']}/transfer", json={"service": "pickup"})
+    assert r.status_code == 200 and r.json()["service"] == "pickup"

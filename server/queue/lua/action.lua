@@ -8,7 +8,7 @@
 -- the ticket go (return, no_show, complete, transfer, cancel of a called ticket) frees its holder.
 -- A ticket of today is not moved any more once today was closed (day_close.lua archived it): day_closed.
 -- KEYS: 1 seq, 2 events, 3 ticket hash, 4 recent calls of today (ARGV 22), 5 audit list,
---       6 the click's action key (ARGV 19), 7 archive meta of today, 8 paused services of the site (move)
+--       6 the click's action key (ARGV 19), 7 archive meta of today, 8 paused services of the site (move, transfer)
 -- ARGV: 1 action, 2 allowed source statuses (comma list), 3 target status, 4 event type, 5 now ms,
 --       6 now ISO, 7 queue prefix, 8 counter key prefix, 9 stream maxlen, 10 recent calls kept,
 --       11 operator, 12 outcome, 13 note, 14 new service (transfer, move), 15 durations key prefix,
@@ -18,7 +18,7 @@
 --       recall of today's ticket goes into today's recent calls)
 -- Returns: the ticket as JSON (a repeated action key: the ticket as it is now, and no event);
 --          errors not_found, day_closed, invalid_transition, operator_busy, idempotency_key_reused,
---          service_paused (move to a paused service)
+--          service_paused (move or transfer to a paused service)
 local t = hmap(KEYS[3])
 if not t.id then return fail('not_found', 'no such ticket') end
 local action = ARGV[1]
@@ -117,6 +117,9 @@ elseif action == 'transfer' then
   if ARGV[14] == t.service then
     return fail('invalid_transition', 'the ticket is already for ' .. t.service)
   end
+  -- nobody is sent to wait for a service the kiosk refuses for an outage
+  local paused = paused_refusal(KEYS[8], ARGV[14])
+  if paused then return paused end
   release_counter = true
   change_service(t.counter)
 elseif action == 'move' then
