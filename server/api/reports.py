@@ -117,7 +117,7 @@ async def reports_due(
 ) -> dict[str, Any]:
     rt = runtime(request)
     today = rt.store.business_date()
-    items: list[DueReport] = due_reports(rt.config, report_sites(request, site or ALL_SITES), today)
+    items: list[DueReport] = due_reports(rt.config, report_sites(request, site or ALL_SITES), today, rt.store.overrides)
     return {"today": today.isoformat(), "reports": items}
 
 

@@ -19,7 +19,7 @@ from typing import Literal
 
 import msgspec
 
-from server.calendar import fiscal_year, fiscal_year_bounds, resolve_opening
+from server.calendar import NO_OVERRIDES, Overrides, fiscal_year, fiscal_year_bounds, resolve_opening
 from server.config import Config
 from server.queue.errors import DomainError
 from server.reports.wareki import wareki_date, wareki_fiscal_year, wareki_month
@@ -104,24 +104,27 @@ def check_period(period: Period, today: dt.date) -> None:
         raise BadPeriod(f"the period {period.label} has not begun yet (today is {today.isoformat()})")
 
 
-def is_business_day(config: Config, day: dt.date) -> bool:
-    """Whether some office (a site of kind ``office``) opens on ``day`` as on a weekday."""
-    return any(resolve_opening(config, s.id, day).kind == "weekday" for s in config.sites if s.kind == "office")
+def is_business_day(config: Config, day: dt.date, overrides: Overrides = NO_OVERRIDES) -> bool:
+    """Whether some office (a site of kind ``office``) opens on ``day`` as on a weekday (a closure override makes
+    it no business day; an extra opening does not make one, as a Sunday opening does not)."""
+    return any(
+        resolve_opening(config, s.id, day, overrides).kind == "weekday" for s in config.sites if s.kind == "office"
+    )
 
 
-def next_business_day(config: Config, day: dt.date) -> dt.date:
+def next_business_day(config: Config, day: dt.date, overrides: Overrides = NO_OVERRIDES) -> dt.date:
     """The first business day after ``day``."""
     for n in range(1, BUSINESS_DAY_LOOKAHEAD + 1):
         later = day + dt.timedelta(days=n)
-        if is_business_day(config, later):
+        if is_business_day(config, later, overrides):
             return later
     return day + dt.timedelta(days=1)  # a config closing every office for weeks: the next day, not nothing
 
 
-def due_date(config: Config, period: Period) -> dt.date:
+def due_date(config: Config, period: Period, overrides: Overrides = NO_OVERRIDES) -> dt.date:
     """When the report of ``period`` must be handed in."""
     if period.kind == "daily":
-        return next_business_day(config, period.first)
+        return next_business_day(config, period.first, overrides)
     if period.kind == "monthly":
         if period.first.month == 3:
             return period.last
@@ -146,32 +149,36 @@ class DueReport(msgspec.Struct, kw_only=True):
     """The report (JSON; add ``format=html`` for the printable one)."""
 
 
-def _open_dates(config: Config, site: str, first: dt.date, last: dt.date) -> list[dt.date]:
+def _open_dates(config: Config, site: str, first: dt.date, last: dt.date, overrides: Overrides) -> list[dt.date]:
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-    return [d for d in days if resolve_opening(config, site, d).is_open]
+    return [d for d in days if resolve_opening(config, site, d, overrides).is_open]
 
 
-def _daily_candidates(config: Config, today: dt.date) -> list[dt.date]:
+def _daily_candidates(config: Config, today: dt.date, overrides: Overrides) -> list[dt.date]:
     """Dates whose 日報 may still be due: back to the business day before the last business day before today."""
     start = today
     for _ in range(2):
         start -= dt.timedelta(days=1)
-        while not is_business_day(config, start) and (today - start).days < BUSINESS_DAY_LOOKAHEAD:
+        while not is_business_day(config, start, overrides) and (today - start).days < BUSINESS_DAY_LOOKAHEAD:
             start -= dt.timedelta(days=1)
     return [start + dt.timedelta(days=n) for n in range((today - start).days + 1)]
 
 
-def due_reports(config: Config, sites: list[str], today: dt.date) -> list[DueReport]:
+def due_reports(
+    config: Config, sites: list[str], today: dt.date, overrides: Overrides = NO_OVERRIDES
+) -> list[DueReport]:
     """The reports of ``sites`` due now or soon: each whose period has begun and whose deadline is today or
     later, by deadline. A daily report is listed for a site that opened that day (an outreach venue on its
-    event days only); monthly and annual reports for every office and for a venue open in the period."""
-    periods: list[Period] = [Period.daily(d) for d in _daily_candidates(config, today)]
+    event days only); monthly and annual reports for every office and for a venue open in the period. The
+    calendar overrides count: an outreach event added in the store has its 日報, a closed weekday is no
+    business day for the deadlines."""
+    periods: list[Period] = [Period.daily(d) for d in _daily_candidates(config, today, overrides)]
     prev_month = today.replace(day=1) - dt.timedelta(days=1)
     periods += [Period.monthly(prev_month.year, prev_month.month), Period.monthly(today.year, today.month)]
     periods += [Period.annual(fiscal_year(today) - 1), Period.annual(fiscal_year(today))]
     out: list[DueReport] = []
     for period in periods:
-        due = due_date(config, period)
+        due = due_date(config, period, overrides)
         if due < today or period.first > today:
             continue
         for site_id in sites:
@@ -179,7 +186,7 @@ def due_reports(config: Config, sites: list[str], today: dt.date) -> list[DueRep
             if site is None:
                 continue
             needs_opening = period.kind == "daily" or site.kind == "outreach"
-            if needs_opening and not _open_dates(config, site_id, period.first, min(period.last, today)):
+            if needs_opening and not _open_dates(config, site_id, period.first, min(period.last, today), overrides):
                 continue
             state: Literal["in_progress", "due", "due_today"] = (
                 "due_today" if due == today else "in_progress" if period.last >= today else "due"

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from server.calendar import CalendarOverride, Overrides
 from server.reports.periods import Period, due_date, due_reports, next_business_day
 from server.reports.wareki import wareki_date, wareki_fiscal_year, wareki_month
 from tests.reports_factory import CONFIG
@@ -102,3 +103,18 @@ def test_an_outreach_venue_owes_reports_of_its_event_days_only() -> None:
     assert dailies == [("outreach-mall", "2026-05-22"), ("outreach-mall", "2026-05-23"),
                        ("outreach-mall", "2026-05-24")]  # fmt: skip
     assert all(site == "outreach-mall" for _, site, *_ in listed)  # the hospital venue had no event
+
+
+def test_calendar_overrides_count_for_what_is_due() -> None:
+    hospital = CalendarOverride(id="outreach-hospital.a1", kind="outreach", site="outreach-hospital",
+                                date=d("2026-11-24"), opens_at="10:00", closes_at="14:00", venue="福津病院")  # fmt: skip
+    closed = CalendarOverride(id="city-hall.b2", kind="closure", site="city-hall", date=d("2026-11-25"), note="台風")
+    also = CalendarOverride(id="tsuyazaki.c3", kind="closure", site="tsuyazaki", date=d("2026-11-25"), note="台風")
+    overrides = Overrides([hospital, closed, also])
+    listed = [(r.kind, r.site, r.period, r.due) for r in due_reports(CONFIG, ["outreach-hospital"], d("2026-11-24"))]
+    assert not [x for x in listed if x[0] == "daily"]  # nothing in the config file that day
+    listed = [(r.kind, r.site, r.period, r.due)
+              for r in due_reports(CONFIG, ["outreach-hospital"], d("2026-11-24"), overrides)]  # fmt: skip
+    # the event added in the store owes its 日報, due on the next day an office opens (11/25 is closed by storm)
+    assert ("daily", "outreach-hospital", "2026-11-24", "2026-11-26") in listed
+    assert due_date(CONFIG, Period.daily(d("2026-11-24")), overrides) == d("2026-11-26")
