@@ -19,7 +19,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw
 
-from printers import escpos
+from printers import escpos, linebreak
 from printers.fontset import FontFile, FontSet
 from printers.qr import qr_rows
 
@@ -61,75 +61,20 @@ def text_width(fonts: FontSet, text: str, size: int, bold: bool = False) -> int 
     return int(width + 0.999) + 2 * stroke_for(size, bold)
 
 
-_NO_LINE_START = set(
-    "、。，．,.)）]］｝}」』】〕〉》”’:;：；!！?？・ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ…‥々ゝゞヽヾ%％"
-)
-_NO_LINE_END = set("(（[［{｛「『【〔〈《“‘")
-
-
-def _tokens(text: str) -> list[str]:
-    """Break opportunities: every CJK character stands alone, Latin words keep their trailing spaces."""
-    tokens: list[str] = []
-    word = ""
-    for ch in text:
-        wide = ord(ch) >= 0x2E80 and not (0xAC00 <= ord(ch) <= 0xD7AF)  # CJK, kana; Hangul breaks at spaces
-        if wide:
-            if word:
-                tokens.append(word)
-                word = ""
-            tokens.append(ch)
-        elif ch == " ":
-            word += ch
-            tokens.append(word)
-            word = ""
-        else:
-            word += ch
-    if word:
-        tokens.append(word)
-    return tokens
-
-
 @functools.lru_cache(maxsize=2048)
-def wrap_text(fonts: FontSet, text: str, size: int, max_width: int, bold: bool = False) -> tuple[str, ...]:
-    """Greedy line breaking with simple kinsoku (no 。 or ） at a line start, no （ at a line end).
+def wrap_text(
+    fonts: FontSet, text: str, size: int, max_width: int, bold: bool = False, lang: str = "ja"
+) -> tuple[str, ...]:
+    """``text`` in lines no wider than ``max_width``, broken between phrases with kinsoku (``printers.linebreak``).
 
-    A single token wider than the line is split by character, so nothing is ever cut off.
+    A phrase wider than the line is split, so nothing is ever cut off.
     """
 
     def fits(candidate: str) -> bool:
-        width = text_width(fonts, candidate.rstrip(), size, bold)
+        width = text_width(fonts, candidate, size, bold)
         return width is None or width <= max_width
 
-    lines: list[str] = []
-    current = ""
-    for token in _tokens(text):
-        if fits(current + token):
-            current += token
-            continue
-        if current.strip():
-            head, carry = _kinsoku(current, token)
-            lines.append(head.rstrip())
-            current = carry
-        while not fits(current + token) and len(current + token) > 1:  # one over-long token
-            piece = current + token
-            cut = max(1, next((i for i in range(len(piece), 0, -1) if fits(piece[:i])), 1))
-            lines.append(piece[:cut].rstrip())
-            current, token = "", piece[cut:]
-        current += token
-    if current.strip():
-        lines.append(current.rstrip())
-    return tuple(lines) or ("",)
-
-
-def _kinsoku(line: str, next_token: str) -> tuple[str, str]:
-    """Move characters so the next line does not start with closing punctuation (and no opener ends one)."""
-    carry = ""
-    if next_token[:1] in _NO_LINE_START and len(line.rstrip()) > 1:
-        line, carry = line[:-1], line[-1]
-    while len(line) > 1 and line.rstrip()[-1:] in _NO_LINE_END:
-        stripped = line.rstrip()
-        line, carry = stripped[:-1], stripped[-1] + carry
-    return line, carry
+    return tuple(linebreak.wrap(text, fits, lang))
 
 
 # ---- drawing -------------------------------------------------------------------------------------
@@ -204,11 +149,19 @@ def _positions(widths: Sequence[int], gap: int, width: int, margin: int, align: 
 
 
 def render_text(
-    fonts: FontSet, text: str, size: int, width: int, *, bold: bool = False, margin: int = 8, align: Align = "center"
+    fonts: FontSet,
+    text: str,
+    size: int,
+    width: int,
+    *,
+    bold: bool = False,
+    margin: int = 8,
+    align: Align = "center",
+    lang: str = "ja",
 ) -> list[Image.Image] | None:
     """``text`` wrapped to the paper width: one band per line, or None when a character has no font."""
     bands = []
-    for line in wrap_text(fonts, text, size, width - 2 * margin, bold):
+    for line in wrap_text(fonts, text, size, width - 2 * margin, bold, lang):
         band = render_line(fonts, (Segment(line, size, bold),), width, margin, align)
         if band is None:
             return None

@@ -55,6 +55,34 @@ def ticket_in(lang: str, **changes: object) -> TicketData:
     return replace(PICKUP, lang=lang, service_name_local=LOCAL_NAMES.get(lang), **changes)  # type: ignore[arg-type]
 
 
+# The names the line breaker must not split (申請サポー／ト, 失／効, 津屋崎行政セン／ター): on 58 mm paper both wrap
+APPLICATION = replace(
+    PICKUP,
+    number="A003",
+    service_name="申請受付・申請サポート（写真撮影等）",
+    service_name_en="Card application and support (incl. photo)",
+)
+E_CERT = replace(
+    PICKUP,
+    number="E003",
+    site_name="津屋崎行政センター",
+    service_name="電子証明書（発行・失効・更新）",
+    service_name_en="Electronic certificate (issue, revoke, renew)",
+)
+RESERVATION_SLIP = replace(
+    APPLICATION,
+    number="K7M 3QY",
+    kind="reservation",
+    lines=("令和8年11月24日（火）", "10:00〜10:30"),
+    notes=(
+        "当日、受付機で予約番号を入力するか",
+        "このQRコードをかざしてください。",
+        "受付は予約時刻の30分前からです。",
+    ),
+)
+"""A reservation's confirmation slip (its QR code holds the status URL here, as the golden checks expect)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reference:
     name: str
@@ -71,6 +99,10 @@ GOLDEN = (
     Reference("ja-58-raster", ticket_in("ja"), PrinterProfile(58, "raster")),
     Reference("ja-80-kanji", ticket_in("ja"), PrinterProfile(80, "kanji")),
     Reference("vi-58-kanji", ticket_in("vi"), PrinterProfile(58, "kanji")),
+    Reference("application-58-raster", APPLICATION, PrinterProfile(58, "raster")),
+    Reference("e-cert-58-raster", E_CERT, PrinterProfile(58, "raster")),
+    Reference("application-58-kanji", APPLICATION, PrinterProfile(58, "kanji")),
+    Reference("reservation-80-raster", RESERVATION_SLIP, PrinterProfile(80, "raster")),
 )
 """Pinned byte for byte in tests/golden/<name>.bin."""
 
@@ -84,6 +116,11 @@ DOCS = (
     Reference("vi-58-kanji", ticket_in("vi"), PrinterProfile(58, "kanji")),
     Reference("training-ja-easy-58-raster", ticket_in("ja-easy", training=True, waiting_ahead=0, estimated_wait_min=0),
               PrinterProfile(58, "raster")),
+    Reference("application-58-raster", APPLICATION, PrinterProfile(58, "raster")),
+    Reference("e-cert-58-raster", E_CERT, PrinterProfile(58, "raster")),
+    Reference("e-cert-80-raster", E_CERT, PrinterProfile(80, "raster")),
+    Reference("reservation-80-raster", RESERVATION_SLIP, PrinterProfile(80, "raster")),
+    Reference("reservation-58-raster", RESERVATION_SLIP, PrinterProfile(58, "raster")),
 )  # fmt: skip
 """Pictures in docs/tickets/<name>.png."""
 

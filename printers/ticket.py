@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from printers import escpos
+from printers import escpos, linebreak
 from printers.fontset import FontSet, fontset_for, normalize
 from printers.labels import format_issued, labels_for, paused_slip_labels
 from printers.profile import PrinterProfile
@@ -162,37 +162,9 @@ def _device_width(text: str, magnify: int) -> int:
     return sum(12 if ord(ch) < 0x80 else 24 for ch in text) * magnify
 
 
-_NO_LINE_START = set("、。，．,.)）]］」』】〕〉》”’:;：；!！?？・ーぁぃぅぇぉっゃゅょァィゥェォッャュョ…々")
-
-
-def _device_wrap(text: str, magnify: int, width: int) -> list[str]:
-    """Break for device text at spaces or between full-width characters (no 。or ） first on a line)."""
-    lines = _device_break(text, magnify, width)
-    for i in range(1, len(lines)):
-        prev, line = lines[i - 1], lines[i]
-        moved = prev[-1:] + line
-        if line[:1] in _NO_LINE_START and len(prev) > 1 and _device_width(moved, magnify) <= width:
-            lines[i - 1], lines[i] = prev[:-1], moved
-    return lines
-
-
-def _device_break(text: str, magnify: int, width: int) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for ch in text:
-        if _device_width(current + ch, magnify) <= width:
-            current += ch
-            continue
-        if ch != " " and ord(ch) < 0x80 and " " in current:
-            head, _, tail = current.rpartition(" ")
-            lines.append(head)
-            current = tail + ch
-        else:
-            lines.append(current.rstrip())
-            current = ch.lstrip()
-    if current:
-        lines.append(current)
-    return lines
+def _device_wrap(text: str, magnify: int, width: int, lang: str) -> list[str]:
+    """Device text in lines of the printer's font, broken between phrases with kinsoku (``printers.linebreak``)."""
+    return linebreak.wrap(text, lambda line: _device_width(line, magnify) <= width, lang)
 
 
 # ---- the builder ---------------------------------------------------------------------------------
@@ -257,14 +229,17 @@ class _Builder:
         self.out += data
         return True
 
-    def text(self, text: str, size: int, *, bold: bool = False, align: Align = "center") -> bool:
-        """Wrapped text; False (nothing printed) when a character has no font and no device glyph."""
+    def text(self, text: str, size: int, *, bold: bool = False, align: Align = "center", lang: str = "ja") -> bool:
+        """Wrapped text; False (nothing printed) when a character has no font and no device glyph.
+
+        ``lang`` is the language of ``text``: Japanese breaks between phrases, Chinese between characters.
+        """
         text = normalize(text)
         if not text:
             return True
-        if self.kanji and self._device_text(text, size, bold, align):
+        if self.kanji and self._device_text(text, size, bold, align, lang):
             return True
-        lines = wrap_text(self.fonts, text, size, self.width - 2 * self.sizes.margin, bold)
+        lines = wrap_text(self.fonts, text, size, self.width - 2 * self.sizes.margin, bold, lang)
         rendered = [
             _line_bytes(self.fonts, (Segment(line, size, bold),), self.width, self.sizes.margin, align, False)
             for line in lines
@@ -294,17 +269,17 @@ class _Builder:
             missing = self.fonts.missing(text)
             self.text("".join(ch for ch in text if ch not in missing), size, bold=bold, align=align)
 
-    def _device_text(self, text: str, size: int, bold: bool, align: Align) -> bool:
+    def _device_text(self, text: str, size: int, bold: bool, align: Align, lang: str) -> bool:
         if shift_jis(text) is None:
             return False
         # Big text is double width and height; when that needs more than one line, double height
         # only (twice the characters per line: a service name stays in one or two lines).
         width = height = 2 if size >= 34 else 1
         usable = self.width  # device text has no side bearings to protect: the full print width
-        lines = _device_wrap(text, width, usable)
+        lines = _device_wrap(text, width, usable, lang)
         if width == 2 and len(lines) > 1:
             width = 1
-            lines = _device_wrap(text, width, usable)
+            lines = _device_wrap(text, width, usable, lang)
         device_align: Literal["left", "center", "right"] = "center" if align == "justify" else align
         self.out += escpos.align(device_align) + escpos.char_size(width, height) + escpos.emphasis(bold)
         for line in lines:
@@ -379,7 +354,7 @@ def render_ticket(ticket: TicketData, layout: Layout, profile: PrinterProfile) -
     b.feed(6)
     b.text_or_drop(ticket.service_name, s.service, bold=True)
     if visitor and visitor.service:
-        b.text(visitor.service, s.local)
+        b.text(visitor.service, s.local, lang=visitor.lang)
     b.feed(12)
     b.rule()
     b.feed(10)
@@ -396,20 +371,20 @@ def render_ticket(ticket: TicketData, layout: Layout, profile: PrinterProfile) -
 
     b.row(ja["waiting_ahead"], ja["people"].format(n=ticket.waiting_ahead))
     if visitor:
-        b.text(visitor.waiting_ahead, s.small)
+        b.text(visitor.waiting_ahead, s.small, lang=visitor.lang)
     b.feed(8)
     if ticket.estimated_wait_min > 0:
         b.row(ja["estimated_wait"], ja["minutes"].format(m=ticket.estimated_wait_min))
     else:
         b.text(ja["soon"], s.label, bold=True)
     if visitor:
-        b.text(visitor.estimated_wait, s.small)
+        b.text(visitor.estimated_wait, s.small, lang=visitor.lang)
     b.feed(10)
     issued = format_issued(ticket.issued_at, "ja")
     labelled = f"{ja['issued']}　{issued}"
     b.text(labelled if b.fits(labelled, s.body) else issued, s.body)
     if visitor:
-        b.text(visitor.issued, s.small)
+        b.text(visitor.issued, s.small, lang=visitor.lang)
     b.feed(12)
 
     if ticket.status_url:
@@ -418,7 +393,7 @@ def render_ticket(ticket: TicketData, layout: Layout, profile: PrinterProfile) -
         b.qr(ticket.status_url)
         b.text(ja["qr"], s.small)
         if visitor:
-            b.text(visitor.qr, s.small)
+            b.text(visitor.qr, s.small, lang=visitor.lang)
         b.feed(10)
 
     if layout.footer:
@@ -426,8 +401,9 @@ def render_ticket(ticket: TicketData, layout: Layout, profile: PrinterProfile) -
         b.feed(10)
         for line in layout.footer:
             b.text_or_drop(line, s.body)
-        for line in visitor.footer if visitor else ():
-            b.text(line, s.small)
+        if visitor:
+            for line in visitor.footer:
+                b.text(line, s.small, lang=visitor.lang)
     return b.finish()
 
 
@@ -472,24 +448,24 @@ def render_paused_slip(slip: TicketData, layout: Layout, profile: PrinterProfile
     visitor = _paused_visitor_lines(b, slip, reason_ja)
     b.slip_head(slip.site_name, ja["title"], slip.training)
     if visitor:
-        b.text(visitor["title"], s.local)
+        b.text(visitor["title"], s.local, lang=visitor["lang"])
     b.part()
     b.text_or_drop(ja["stopped"].format(service=slip.service_name), s.label, bold=True, align="left")
     if reason_ja:
         b.text_or_drop(ja["reason"].format(reason=reason_ja), s.body, align="left")
     if visitor:
         b.feed(6)
-        b.text(visitor["stopped"], s.small, align="left")
-        b.text(visitor["reason"], s.small, align="left")
+        b.text(visitor["stopped"], s.small, align="left", lang=visitor["lang"])
+        b.text(visitor["reason"], s.small, align="left", lang=visitor["lang"])
     b.part()
     b.row(ja["number"], slip.number)
     if visitor:
-        b.text(visitor["number"], s.small)
+        b.text(visitor["number"], s.small, lang=visitor["lang"])
     b.text(format_issued(slip.issued_at, "ja"), s.body)
     b.part()
     b.text_or_drop(ja["come_back"], s.body)
     if visitor:
-        b.text(visitor["come_back"], s.small)
+        b.text(visitor["come_back"], s.small, lang=visitor["lang"])
     return b.finish()
 
 
@@ -507,6 +483,7 @@ def _paused_visitor_lines(b: _Builder, slip: TicketData, reason_ja: str) -> dict
 def _paused_lines(lang: str, number: str, service: str, reason: str) -> dict[str, str]:
     t = paused_slip_labels(lang)
     return {
+        "lang": lang,  # what the lines are in (how they break)
         "title": t["title"],
         "stopped": t["stopped"].format(service=service),
         "reason": t["reason"].format(reason=reason) if reason else "",

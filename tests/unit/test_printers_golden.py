@@ -31,6 +31,7 @@ from printers.ticket import shift_jis
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 IDS = [ref.name for ref in GOLDEN]
+TICKETS = [ref for ref in GOLDEN if ref.ticket.kind == "ticket"]  # (a slip's code is no big number)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +121,7 @@ def test_decoded_ticket_is_a_sane_picture(ref: Reference, rendered: dict[str, by
     assert page.height > ref.profile.dots  # a ticket is longer than wide
 
 
-@pytest.mark.parametrize("ref", GOLDEN, ids=IDS)
+@pytest.mark.parametrize("ref", TICKETS, ids=[ref.name for ref in TICKETS])
 def test_the_number_is_about_a_third_of_the_paper_width(ref: Reference, rendered: dict[str, bytes]) -> None:
     qr = render_qr(STATUS_URL, ref.profile.dots).tobytes("raw", "1;I")
     bands = [_image(op) for op in escpos.decode(rendered[ref.name]) if isinstance(op, escpos.Raster) and op.data != qr]
