@@ -416,7 +416,9 @@ def render_reservation_slip(slip: TicketData, layout: Layout, profile: PrinterPr
     b.feed(12)
     b.rule()
     b.feed(10)
-    b.text_or_drop(slip.service_name, s.label, bold=True)
+    # Regular weight at the size of the date: dense kanji (請, 撮影) run together when fake-bolded at thermal
+    # resolution, and the larger plain strokes print crisp
+    b.text_or_drop(slip.service_name, s.value)
     b.feed(6)
     for line in slip.lines:
         b.text_or_drop(line, s.value, bold=True)
