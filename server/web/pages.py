@@ -40,7 +40,7 @@ from server.auth.middleware import DEVICE_COOKIE
 from server.auth.principals import Device, DeviceKind, Role, Staff
 from server.queue.errors import StoreUnavailable
 from server.runtime import Runtime
-from server.web import i18n
+from server.web import i18n, linebreak
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES = WEB_DIR / "templates"
@@ -166,8 +166,11 @@ def error_page(request: Request[Any, Any, Any], status: int) -> Template:
 
 
 def template_config(directories: Sequence[Path]) -> TemplateConfig[JinjaTemplateEngine]:
-    """Jinja2 over the shared templates and each page folder's own (``kiosk/templates``, later ``board/``)."""
-    return TemplateConfig(directory=[TEMPLATES, *directories], engine=JinjaTemplateEngine)
+    """Jinja2 over the shared templates and each page folder's own (``kiosk/templates``, later ``board/``), with
+    the ``phrases`` filter (phrase breaks in Japanese text, ``server.web.linebreak``)."""
+    return TemplateConfig(
+        directory=[TEMPLATES, *directories], engine=JinjaTemplateEngine, engine_callback=linebreak.register
+    )
 
 
 NO_SUCH_NAME = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP, errno.EINVAL})

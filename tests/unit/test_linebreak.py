@@ -7,10 +7,14 @@ printer's font); the Jinja filter puts ``<wbr>`` at the same places and stays HT
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
 from printers import escpos, linebreak
 from printers.fontset import SHIPPED_FALLBACK, SHIPPED_FONT, FontFile, FontSet
@@ -19,6 +23,7 @@ from printers.raster import text_width, wrap_text
 from printers.samples import REFERENCE_LAYOUT, ticket_in
 from printers.ticket import _SIZES, render_ticket
 
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = FontSet((FontFile(str(SHIPPED_FONT)), FontFile(str(SHIPPED_FALLBACK))), discover=False)
 
 TEXTS = (
@@ -125,3 +130,34 @@ def test_budoux_phrases() -> None:
     assert linebreak.phrases("申請受付・申請サポート（写真撮影等）") == ["申請受付・申請サポート", "（写真撮影等）"]
     assert linebreak.phrases("電子証明書の発行・失効・更新") == ["電子証明書の", "発行・失効・更新"]
     assert linebreak.phrases("あなたの前に 3人 お待ちです") == ["あなたの前に ", "3人 ", "お待ちです"]
+
+
+# ---- the pages -----------------------------------------------------------------------------------
+
+
+def test_the_jinja_filter_puts_wbr_between_phrases_and_escapes_the_text() -> None:
+    from server.web.linebreak import phrase_breaks
+
+    assert phrase_breaks("電子証明書の発行・失効・更新") == Markup("電子証明書の<wbr>発行・失効・更新")
+    assert phrase_breaks("申請受付・申請サポート（写真撮影等）") == Markup("申請受付・申請サポート<wbr>（写真撮影等）")
+    hostile = phrase_breaks("<script>alert(1)</script>の受付")
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
+    assert phrase_breaks(Markup("<b>予約</b>")) == Markup("<b>予約</b>")  # already HTML: left alone
+    assert phrase_breaks(None) == Markup("")
+
+
+def test_the_filter_is_registered_for_every_page_template() -> None:
+    from server.web.pages import template_config
+
+    config = template_config([])
+    engine = config.to_engine()
+    rendered = engine.engine.from_string("{{ name|phrases }}").render(name="電子証明書の発行・失効・更新<")
+    assert rendered == "電子証明書の<wbr>発行・失効・更新&lt;"
+
+
+def test_the_vendored_javascript_model_is_the_python_packages() -> None:
+    """Screens and paper break at the same places only while both sides hold the same BudouX model."""
+    source = (ROOT / "server" / "web" / "static" / "vendor" / "budoux" / "ja.js").read_text(encoding="utf-8")
+    match = re.fullmatch(r"(?s).*?export const model = (\{.*\});\s*", source)
+    assert match, "ja.js is not the vendored model module"
+    assert json.loads(match.group(1)) == linebreak.MODEL
