@@ -3,7 +3,9 @@
 One reader task per site blocks on XREAD from the last id it saw. When Redis goes away the reader marks
 the process not ready, retries with capped backoff for as long as it takes, and resumes from the same id
 when Redis is back (the stream survives a restart through AOF), so clients see every event in order
-without reconnecting. Each event is decoded and projected once per process, not once per client.
+without reconnecting. Each event is decoded and projected once per process, not once per client
+(``server.projection.Projector``): the staff and public texts, and the typed event with its lines for the visitor
+sessions, which update their ticket from it with no store read.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from redis.exceptions import RedisError
 
 from server.auth.accounts import digest
 from server.config import Config
-from server.projection import project_event
+from server.projection import Projected, Projector, Unknown
 from server.queue.keys import CONTROL_CHANNEL, SiteKeys
 from server.tasks import cancel_all
 
@@ -33,11 +35,12 @@ QUEUE_LIMIT = 2000
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """One event, encoded once for each audience."""
+    """One event, encoded once for each audience (``projected``: the event itself, for the visitor sessions)."""
 
     seq: int
     staff: str
     public: str
+    projected: Projected | None = None
 
 
 RESYNC = Frame(seq=-1, staff="", public="")
@@ -66,16 +69,18 @@ class Subscriber:
 
 
 class Hub:
-    def __init__(self, redis_factory: Callable[[], Redis], config: Config, block_ms: int = 5000) -> None:
+    def __init__(
+        self, redis_factory: Callable[[], Redis], config: Config, projector: Projector, block_ms: int = 5000
+    ) -> None:
         self._redis_factory = redis_factory
         self.config = config
+        self.projector = projector
         self.block_ms = block_ms
         self.subscribers: dict[str, set[Subscriber]] = {s.id: set() for s in config.sites}
         self.last_seq: dict[str, int] = {}
         self._ready: dict[str, bool] = {s.id: False for s in config.sites}
         self._tasks: list[asyncio.Task[None]] = []
         self._decoder = msgspec.json.Decoder()
-        self._encoder = msgspec.json.Encoder()
         self.events_seen = 0
         self.watchers: list[Callable[[str, str], Awaitable[None]]] = []
         """Awaited with (site, event JSON) before an event reaches this process's clients: the calendar overrides
@@ -120,9 +125,8 @@ class Hub:
         await cancel_all(self._tasks)
 
     def _dispatch(self, site: str, seq: int, data: str | bytes) -> None:
-        event = self._decoder.decode(data)
-        staff, public = project_event(event, self.config)
-        frame = Frame(seq, self._encoder.encode(staff).decode(), self._encoder.encode(public).decode())
+        projected = self.projector.project(site, data)
+        frame = Frame(seq, projected.staff, projected.public, None if isinstance(projected, Unknown) else projected)
         self.last_seq[site] = seq
         self.events_seen += 1
         for sub in tuple(self.subscribers[site]):

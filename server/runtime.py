@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import msgspec
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import Connection, UnixDomainSocketConnection
 from redis.asyncio.retry import Retry
@@ -27,9 +25,10 @@ from server.clock import Clock
 from server.config import Config
 from server.fanout import Hub
 from server.printing import LONG_POLLS_PER_PROCESS, Printing
-from server.projection import pause_view, project_event, project_ticket, state, wait_for, wait_inputs
+from server.projection import LineFacts, Projector, plain, project_ticket, state, stored_ticket, visitor_ticket
 from server.queue.store import Store
 from server.settings import Settings
+from server.views import RawLine, SiteState, StoredTicket, VisitorTicket
 
 log = logging.getLogger("madoguchi")
 
@@ -102,8 +101,13 @@ class Runtime:
     blocking: Redis = field(init=False)
     longpoll: Redis = field(init=False)
     printing: Printing = field(init=False)
+    projector: Projector = field(init=False)
     hub: Hub = field(init=False)
     tz: ZoneInfo = field(init=False)
+    snapshot_reads: dict[str, int] = field(init=False, default_factory=lambda: {"http": 0, "socket": 0})
+    """Site snapshots read since start, by who asked: ``GET /sites/{site}/state`` ("http") or a socket's connect
+    (or its ``{"type": "snapshot"}``). Pages never ask again after an event: tests/integration/test_push_only.py
+    counts them."""
 
     def __post_init__(self) -> None:
         self.redis = redis_client(self.redis_url)
@@ -121,7 +125,8 @@ class Runtime:
             self.store, self.blocking, self.config, self.settings.data_dir, self.settings.base_url,
             longpoll=self.longpoll,
         )  # fmt: skip
-        self.hub = Hub(lambda: redis_client(self.redis_url, blocking=True), self.config)
+        self.projector = Projector(self.config, self.store.opening)
+        self.hub = Hub(lambda: redis_client(self.redis_url, blocking=True), self.config, self.projector)
         self.hub.watchers.append(self.calendar.watch)
         self.tz = ZoneInfo(self.config.timezone)
 
@@ -139,53 +144,43 @@ class Runtime:
         await self.longpoll.aclose()
         await self.redis.aclose()
 
-    async def state(self, site_id: str, *, staff: bool = False) -> dict[str, Any]:
+    async def snapshot(self, site_id: str, *, staff: bool = False, via: str = "socket") -> SiteState:
+        """The site snapshot (``StaffSiteState`` for staff), read in one store step."""
+        self.snapshot_reads[via] = self.snapshot_reads.get(via, 0) + 1
         site = self.store.site(site_id)
         opening = self.store.opening(site_id)
         raw = await self.store.raw_state(site_id, opening, staff=staff)
         return state(self.config, site, opening, raw, self.clock.now(), staff=staff, training=self.clock.training)
 
-    def project(self, data: str | bytes) -> tuple[str, str]:
-        staff, public = project_event(msgspec.json.decode(data), self.config)
-        return msgspec.json.encode(staff).decode(), msgspec.json.encode(public).decode()
+    async def state(self, site_id: str, *, staff: bool = False) -> dict[str, Any]:
+        """``GET /api/v1/sites/{site}/state``: the snapshot as the socket sends it."""
+        return plain(await self.snapshot(site_id, staff=staff, via="http"))
 
     def status_url(self, token: str) -> str:
         return f"{self.settings.base_url}/t/{token}"
 
+    async def visitor(self, token: str) -> tuple[StoredTicket, VisitorTicket]:
+        """The ticket a visitor token names and the visitor's view of it (its place by the call order, the wait,
+        why its service is paused), read in one store step."""
+        found = await self.store.status_by_token(token)
+        now_ms = int(self.clock.now().timestamp() * 1000)
+        facts = LineFacts.of(found.line, self.config, now_ms, self.projector.policy, found.streak)
+        return found.ticket, visitor_ticket(self.config, self.store.opening, found.ticket, facts)
+
     async def ticket_status(self, token: str) -> dict[str, Any]:
         """The visitor's view of a ticket: no id, no operator, no token; ``pause`` says why its service is paused."""
-        ticket, ahead = await self.store.ticket_by_token(token)
-        site_id = str(ticket["id"]).partition(".")[0]
-        raw = await self.store.raw_state(site_id)
-        status = self.public_ticket(ticket, ahead, *wait_inputs(raw, ticket["service"]))
-        status["pause"] = pause_view(raw.paused.get(ticket["service"]), staff=False)
-        return status
+        _, status = await self.visitor(token)
+        return plain(status)
 
     def public_ticket(
         self, ticket: dict[str, str], ahead: int, recent_seconds: list[float], counters_serving: int
     ) -> dict[str, Any]:
-        waiting = ticket.get("status") == "waiting"
-        svc = self.config.service(ticket["service"])
-        site = self.config.site(str(ticket["id"]).partition(".")[0])
-        return {
-            "number": ticket["number"],
-            "service": ticket["service"],
-            "service_name": svc.name if svc else ticket["service"],
-            "service_name_en": svc.name_en if svc else ticket["service"],
-            "site": site.id if site else None,
-            "site_name": site.name if site else None,
-            # the outreach event's venue on the ticket's date (the page names the place by it), else None
-            "venue": self.store.opening(site.id, date.fromisoformat(ticket["business_date"])).venue if site else None,
-            "status": ticket["status"],
-            "position": ahead + 1 if waiting else 0,
-            "waiting_ahead": ahead if waiting else 0,
-            "estimated_wait_min": (
-                wait_for(self.config, ticket["service"], ahead, recent_seconds, counters_serving) if waiting else 0
-            ),
-            "counter": ticket.get("counter") or None,
-            "counter_label": ticket.get("counter_label") or None,
-            "lang": ticket.get("lang") or "ja",
-        }
+        """A ticket as issuing answers and prints it: the visitor's view, ``ahead`` tickets before it."""
+        t = stored_ticket(ticket)
+        line = RawLine(service=t.service, durations=recent_seconds or None, serving=counters_serving)
+        facts = LineFacts.of(line, self.config, 0, self.projector.policy, 0)
+        facts.place[t.id] = ahead
+        return plain(visitor_ticket(self.config, self.store.opening, t, facts))
 
     def staff_ticket(self, ticket: dict[str, str]) -> dict[str, Any]:
         return project_ticket(ticket, self.tz, staff=True)

@@ -5,7 +5,9 @@ since N when the stream still holds them), then every site event in ``seq`` orde
 too far behind, or whose server lost the stream's history, gets a fresh snapshot.
 
 ``/ws/v1/tickets/{token}``: the visitor's own ticket: a snapshot of its status, then a ``ticket.status``
-message whenever it changes, and the ticket's own events.
+message whenever it changes, and the ticket's own events. The status follows the events (each carries the lines
+of the services it touched, projected once per process): a visitor's socket reads the store only for its
+snapshot.
 
 Both take ``since`` (the visitor page's client sends it on reconnect too; the ticket socket answers with a
 snapshot whatever it is). ``since`` must be a whole number >= 0.
@@ -20,7 +22,9 @@ handshake refused over HTTP shows a page only "connection failed". The shared cl
 4401/4403/4404 as final.
 
 Client messages are decoded here with msgspec, so a bad message gets an error reply instead of closing
-the socket. ``{"type": "ping"}`` is answered with ``{"type": "pong", "seq": N}``.
+the socket. ``{"type": "ping"}`` is answered with ``{"type": "pong", "seq": N}``; ``{"type": "snapshot"}`` with a
+fresh snapshot (a page whose day changed at a known time: a new business date, the last ticket time). Pages never
+ask for one after an event: events carry what they need (DESIGN §5, push only).
 """
 
 from __future__ import annotations
@@ -46,11 +50,23 @@ from server.fanout import RESYNC, REVOKED, Frame, Subscriber
 from server.queue import errors
 from server.queue.keys import SiteKeys
 from server.runtime import Runtime
+from server.views import (
+    RawTicketEvent,
+    SnapshotMessage,
+    StaffSiteState,
+    StaffSnapshotMessage,
+    StoredTicket,
+    VisitorSnapshotMessage,
+    VisitorStatusMessage,
+    VisitorTicket,
+)
 
 log = logging.getLogger("madoguchi.ws")
 
 REPLAY_LIMIT = 5000
 CLOSED = Frame(seq=-2, staff="", public="")
+SNAPSHOT = Frame(seq=-4, staff="", public="")
+"""Put on a client's queue when it asked for a fresh snapshot."""
 
 CLOSE_INVALID = 4400
 CLOSE_UNAUTHORIZED = 4401
@@ -61,7 +77,7 @@ CLOSE_TRY_AGAIN = 1013
 
 
 class ClientMessage(msgspec.Struct):
-    type: Literal["ping", "resync"]
+    type: Literal["ping", "resync", "snapshot"]
     since: int | None = None
 
 
@@ -119,9 +135,12 @@ class SiteSession:
         await self.socket.send_data(text, mode="text")
 
     async def snapshot(self) -> None:
-        state = await self.rt.state(self.sub.site, staff=self.sub.staff)
-        self.last = int(state["seq"])
-        await self.send(_text({"type": "snapshot", "seq": self.last, "state": state}))
+        state = await self.rt.snapshot(self.sub.site, staff=self.sub.staff)
+        self.last = state.seq
+        if isinstance(state, StaffSiteState):
+            await self.send(_text(StaffSnapshotMessage(type="snapshot", seq=state.seq, state=state)))
+        else:
+            await self.send(_text(SnapshotMessage(type="snapshot", seq=state.seq, state=state)))
 
     async def catch_up(self, since: int | None) -> None:
         """Missed events after ``since`` from the stream, or a snapshot when they are not all there."""
@@ -143,8 +162,8 @@ class SiteSession:
         self.last = since
         for entry_id, fields in entries:
             seq = int(str(entry_id).split("-", 1)[0])
-            staff, public = self.rt.project(fields["e"])
-            await self.send(staff if self.sub.staff else public)
+            projected = self.rt.projector.project(self.sub.site, fields["e"])
+            await self.send(projected.staff if self.sub.staff else projected.public)
             self.last = seq
 
     async def receive(self) -> None:
@@ -154,9 +173,8 @@ class SiteSession:
                 try:
                     msg = _client_decoder.decode(raw)
                 except (msgspec.DecodeError, RecursionError) as exc:
-                    self.sub.queue.put_nowait(
-                        Frame(0, *(2 * [_text({"type": "error", "code": "validation_error", "detail": str(exc)})]))
-                    )
+                    error = _text({"type": "error", "code": "validation_error", "detail": str(exc)})
+                    self.sub.queue.put_nowait(Frame(0, error, error))
                     continue
                 if msg.type == "ping":
                     pong = _text({"type": "pong", "seq": self.rt.hub.last_seq.get(self.sub.site, 0)})
@@ -164,6 +182,8 @@ class SiteSession:
                     if self.sub.device:  # a board open all day is "last seen" now, not at its connect
                         with contextlib.suppress(RedisError, OSError):
                             await self.rt.accounts.device_seen(self.sub.device)
+                elif msg.type == "snapshot":
+                    self.sub.queue.put_nowait(SNAPSHOT)
                 else:
                     self.sub.queue.put_nowait(RESYNC)
         except (WebSocketDisconnect, RuntimeError):
@@ -181,6 +201,9 @@ class SiteSession:
                 return
             if frame is RESYNC:
                 await self.catch_up(self.last)
+                continue
+            if frame is SNAPSHOT:
+                await self.snapshot()
                 continue
             if frame.seq == 0:
                 await self.send(frame.staff)
@@ -269,37 +292,39 @@ async def _serve(socket: WebSocket[Any, Any, Any], rt: Runtime, session: SiteSes
 
 
 class TicketSession(SiteSession):
-    """The visitor page: status of one ticket, recomputed when an event may have changed it."""
+    """The visitor page: the status of one ticket, kept by the events (no store read after the snapshot)."""
 
-    def __init__(self, socket: WebSocket[Any, Any, Any], rt: Runtime, sub: Subscriber, token: str) -> None:
+    def __init__(
+        self, socket: WebSocket[Any, Any, Any], rt: Runtime, sub: Subscriber, token: str,
+        first: tuple[StoredTicket, VisitorTicket],
+    ) -> None:  # fmt: skip
         super().__init__(socket, rt, sub)
         self.token = token
-        self.number = ""
-        self.service = ""
-        self.status_text = ""
+        self.first: tuple[StoredTicket, VisitorTicket] | None = first
+        """Read when the socket was admitted: the first snapshot sends it."""
+        self.ticket: StoredTicket | None = None
+        self.status: VisitorTicket | None = None
 
     async def snapshot(self) -> None:
-        status = await self.rt.ticket_status(self.token)
-        self.number, self.service = status["number"], status["service"]
-        self.status_text = _text(status)
+        self.ticket, self.status = self.first or await self.rt.visitor(self.token)
+        self.first = None
         self.last = await self.rt.store.seq(self.sub.site)
-        await self.send(_text({"type": "snapshot", "seq": self.last, "state": status}))
+        await self.send(_text(VisitorSnapshotMessage(type="snapshot", seq=self.last, state=self.status)))
 
     async def catch_up(self, since: int | None) -> None:
         await self.snapshot()
 
     async def deliver(self, frame: Frame) -> None:
-        event = msgspec.json.decode(frame.public)
-        ticket = event.get("ticket") or {}
-        if ticket.get("number") == self.number:
+        projected = frame.projected
+        if projected is None or self.ticket is None or self.status is None:
+            return
+        event = projected.event
+        if isinstance(event, RawTicketEvent) and event.ticket.id == self.ticket.id:
             await self.send(frame.public)
-        if ticket or event.get("type") in ("counter.changed", "day.closed", "service.changed"):
-            status = await self.rt.ticket_status(self.token)
-            self.number, self.service = status["number"], status["service"]
-            text = _text(status)
-            if text != self.status_text:
-                self.status_text = text
-                await self.send(_text({"type": "ticket.status", "seq": frame.seq, "state": status}))
+        self.ticket, status = self.rt.projector.visitor_after(self.ticket, self.status, projected)
+        if status != self.status:
+            self.status = status
+            await self.send(_text(VisitorStatusMessage(type="ticket.status", seq=frame.seq, state=status)))
 
 
 @websocket("/ws/v1/tickets/{token:str}")
@@ -312,7 +337,7 @@ async def ticket_socket(
     address = client_address(socket.scope, rt.settings.trusted_proxies)
     try:
         await rt.limiter.hit("status", f"addr:{address}", STATUS_PER_MINUTE, 60)
-        ticket, _ = await rt.store.ticket_by_token(token)
+        first = await rt.visitor(token)
     except RateLimited as exc:
         await _reject(socket, CLOSE_RATE_LIMITED, f"rate_limited: try again in {max(1, exc.retry_after)} seconds")
         return
@@ -323,6 +348,6 @@ async def ticket_socket(
         await _reject(socket, CLOSE_TRY_AGAIN, "store unavailable")
         return
     await socket.accept()
-    site = str(ticket["id"]).partition(".")[0]
+    site = first[0].id.partition(".")[0]
     sub = rt.hub.subscribe(site, staff=False)
-    await _serve(socket, rt, TicketSession(socket, rt, sub, token), None)
+    await _serve(socket, rt, TicketSession(socket, rt, sub, token, first), None)

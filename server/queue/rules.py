@@ -7,7 +7,7 @@ both with the same random queues and requires the same sequence of calls.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from server.queue.models import QueueClass
@@ -47,9 +47,28 @@ class CallPolicy:
 
 
 def _head(items: Sequence[Waiting], klass: QueueClass) -> Waiting | None:
-    key = (lambda w: (w.slot_at, w.order)) if klass is QueueClass.RESERVATION else (lambda w: (w.order, 0))
     members = [w for w in items if w.klass is klass]
-    return min(members, key=key) if members else None
+    return min(members, key=_sort_key(klass)) if members else None
+
+
+def _sort_key(klass: QueueClass) -> Callable[[Waiting], tuple[int, int]]:
+    """How a line of one class waits: reservations by slot (ties by issue order), the others by issue order."""
+    if klass is QueueClass.RESERVATION:
+        return lambda w: (w.slot_at, w.order)
+    return lambda w: (w.order, 0)
+
+
+def _pick(
+    resv: Waiting | None, prio: Waiting | None, walk: Waiting | None, now_ms: int, streak: int, policy: CallPolicy
+) -> tuple[Waiting | None, int]:
+    """The next call among the heads of the three lines, and the new streak (``choose_next``'s rule)."""
+    due = resv if resv is not None and resv.slot_at <= now_ms + policy.early_ms else None
+    ahead = due or prio
+    if ahead is not None and (walk is None or streak < policy.ratio):
+        return ahead, (streak + 1 if walk is not None else 0)
+    if walk is not None:
+        return walk, 0
+    return resv, 0
 
 
 def choose_next(waiting: Sequence[Waiting], now_ms: int, streak: int, policy: CallPolicy) -> tuple[Waiting | None, int]:
@@ -60,27 +79,27 @@ def choose_next(waiting: Sequence[Waiting], now_ms: int, streak: int, policy: Ca
     made in a row while a walk-in was waiting; when it reaches ``policy.ratio`` the walk-in goes next.
     Reservations not yet due are called only when nothing else waits, so a counter never idles.
     """
-    resv = _head(waiting, QueueClass.RESERVATION)
-    prio = _head(waiting, QueueClass.PRIORITY)
-    walk = _head(waiting, QueueClass.WALK_IN)
-    due = resv if resv is not None and resv.slot_at <= now_ms + policy.early_ms else None
-    ahead = due or prio
-    if ahead is not None and (walk is None or streak < policy.ratio):
-        return ahead, (streak + 1 if walk is not None else 0)
-    if walk is not None:
-        return walk, 0
-    return resv, 0
+    resv, prio, walk = (_head(waiting, k) for k in (QueueClass.RESERVATION, QueueClass.PRIORITY, QueueClass.WALK_IN))
+    return _pick(resv, prio, walk, now_ms, streak, policy)
 
 
 def call_sequence(waiting: Sequence[Waiting], now_ms: int, policy: CallPolicy, streak: int = 0) -> list[Waiting]:
-    """Every ticket in the order repeated ``choose_next`` calls them (nothing new arriving)."""
-    left = list(waiting)
+    """Every ticket in the order repeated ``choose_next`` calls them (nothing new arriving).
+
+    Each class waits in a fixed order, so the heads ``choose_next`` looks at are taken from the three lines sorted
+    once: O(n log n), cheap enough to run for every event that changes a line (the consoles show this order)."""
+    lines = [
+        sorted((w for w in waiting if w.klass is k), key=_sort_key(k))
+        for k in (QueueClass.RESERVATION, QueueClass.PRIORITY, QueueClass.WALK_IN)
+    ]
+    at = [0, 0, 0]
     out: list[Waiting] = []
-    while left:
-        nxt, streak = choose_next(left, now_ms, streak, policy)
+    while len(out) < len(waiting):
+        heads = [line[i] if i < len(line) else None for line, i in zip(lines, at, strict=True)]
+        nxt, streak = _pick(heads[0], heads[1], heads[2], now_ms, streak, policy)
         assert nxt is not None
+        at[heads.index(nxt)] += 1
         out.append(nxt)
-        left.remove(nxt)
     return out
 
 

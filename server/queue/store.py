@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any, TypeVar, cast
@@ -37,6 +37,8 @@ from server.queue.archive import (
 from server.queue.keys import IMPORTED_STAFF_NAMES, SiteKeys, resv_code_key, token_key
 from server.queue.models import EVENT_OF as EVENTS
 from server.queue.models import Action, Channel, QueueClass, allowed_from, target_of
+from server.queue.rules import CallPolicy
+from server.views import RawIssued, RawLine, RawSnapshot, RawTicketStatus
 
 _T = TypeVar("_T")
 
@@ -93,6 +95,7 @@ class Issued:
 
     ticket: dict[str, str]
     waiting_ahead: int
+    """Tickets of its service the call order calls before it (``views.RawLine.ahead``)."""
     created: bool
     recent_seconds: list[float]
     """Recent service times of the ticket's service today (newest first), for the wait estimate."""
@@ -100,26 +103,14 @@ class Issued:
     """Open counters serving the ticket's service."""
 
 
-@dataclass(frozen=True, slots=True)
-class Raw:
-    """What a snapshot is built from, read atomically at ``seq``."""
+def call_policy(config: Config) -> CallPolicy:
+    """The call order's knobs of config ``[queue]``, as ``lua/call.lua`` gets them."""
+    return CallPolicy(ratio=config.queue.reservation_ratio, early_ms=config.queue.reservation_early_min * 60_000)
 
-    seq: int
-    business_date: str
-    waiting: dict[str, dict[str, int]]
-    durations: dict[str, list[float]]
-    counters: list[dict[str, Any]]
-    calls: list[dict[str, Any]]
-    notices: list[dict[str, Any]]
-    oldest: dict[str, int] = field(default_factory=dict)
-    """Staff snapshots: service id -> issued_at (ms) of its longest-waiting ticket; a service nobody waits for is
-    missing."""
-    totals: dict[str, int] = field(default_factory=dict)
-    """Staff snapshots: status -> how many tickets of the business date have it."""
-    closed: bool = False
-    """The business date was closed (and archived) already: nothing more is issued today."""
-    paused: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Paused services: service id -> {service, reason_ja, reason_en, since, by} (lua/service_pause.lua)."""
+
+_issued = msgspec.json.Decoder(RawIssued)
+_snapshot = msgspec.json.Decoder(RawSnapshot)
+_ticket_status = msgspec.json.Decoder(RawTicketStatus)
 
 
 def _text(value: Any) -> str:
@@ -137,11 +128,6 @@ def _json_array(texts: list[Any]) -> str:
 def _as_list(value: Any) -> list[Any]:
     # Lua's cjson writes an empty table as {}; every list we read may arrive that way.
     return list(value) if isinstance(value, list) else []
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    """A table a script may leave out (absent: empty)."""
-    return dict(value) if isinstance(value, dict) else {}
 
 
 class Store:
@@ -192,6 +178,21 @@ class Store:
         if not sep or not rest or self.config.site(site_id) is None:
             raise errors.NotFound("no such ticket")
         return site_id
+
+    def line_keys(self, site_id: str, business_date: str) -> str:
+        """The key names ``line_of`` in ``lua/_lib.lua`` reads a service's waiting line with (one JSON ARGV)."""
+        keys = SiteKeys(site_id)
+        names = {
+            "tickets": keys.ticket_prefix, "queues": keys.queue_prefix, "durations": keys.durations_prefix,
+            "counters": keys.counter_prefix, "counter_ids": [c.id for c in self.site(site_id).counters],
+            "paused": keys.paused, "streak": keys.streak, "date": business_date,
+        }  # fmt: skip
+        return msgspec.json.encode(names).decode()
+
+    def ahead(self, line: RawLine, ticket_id: str, streak: int) -> int:
+        """Waiting tickets of ``line`` the call order calls before ``ticket_id`` now (0 when it is not waiting)."""
+        order = line.order(int(self.clock.now().timestamp() * 1000), call_policy(self.config), streak)
+        return order.index(ticket_id) if ticket_id in order else 0
 
     # ---- running scripts ---------------------------------------------------------------------
 
@@ -259,8 +260,7 @@ class Store:
             keys.ticket_prefix, ticket_id, service.prefix, self.config.queue.number_digits, service.id,
             channel.value, int(priority), lang, token, int(now.timestamp() * 1000), iso(now), bdate,
             klass.value, slot_at_ms, IDEMPOTENCY_TTL_S, STREAM_MAXLEN, keys.queue_prefix, reservation,
-            keys.counter_prefix, msgspec.json.encode([c.id for c in self.site(site_id).counters]).decode(),
-            keys.durations(bdate, service.id), audit_arg(audit),
+            self.line_keys(site_id, bdate), audit_arg(audit),
         ]  # fmt: skip
         script_keys = [
             keys.seq, keys.events, keys.order, keys.number(bdate, service.prefix), keys.day(bdate),
@@ -276,14 +276,13 @@ class Store:
             raw = await self._run(script, script_keys, args)
         except errors.StoreUnavailable:
             raw = await self._run(script, script_keys, args)
-        created, ticket_json, ahead, recent, serving = raw
-        ticket = cast(dict[str, str], msgspec.json.decode(ticket_json))
+        issued = _issued.decode(raw)
         return Issued(
-            ticket=ticket,
-            waiting_ahead=int(ahead),
-            created=bool(int(created)),
-            recent_seconds=[float(x) for x in _as_list(recent)],
-            counters_serving=int(serving),
+            ticket=cast(dict[str, str], msgspec.to_builtins(issued.ticket)),
+            waiting_ahead=self.ahead(issued.line, issued.ticket.id, issued.streak),
+            created=issued.created,
+            recent_seconds=list(issued.line.durations or ()),
+            counters_serving=issued.line.serving,
         )
 
     async def _set_token(self, token: str, site_id: str, ticket_id: str) -> None:
@@ -317,6 +316,7 @@ class Store:
         args = [
             op, msgspec.json.encode(services or []).decode(), counter.id, iso(self.clock.now()),
             STREAM_MAXLEN, keys.ticket_prefix, operator, reason, audit_arg(audit), "1" if key else "", HELD_TTL_S,
+            self.line_keys(site.id, self.business_date().isoformat()),
         ]  # fmt: skip
         script_keys = [
             keys.seq, keys.events, keys.counter(counter.id), keys.audit(self.business_date().isoformat()),
@@ -342,7 +342,7 @@ class Store:
             keys.ticket_prefix, keys.queue_prefix, bdate, int(now.timestamp() * 1000), iso(now),
             q.reservation_ratio, q.reservation_early_min * 60_000, counter.id, counter.label, operator,
             STREAM_MAXLEN, q.recent_calls, "number" if number else "next", number or "", audit_arg(audit),
-            HELD_TTL_S, "1" if key else "",
+            HELD_TTL_S, "1" if key else "", self.line_keys(site.id, bdate),
         ]  # fmt: skip
         script_keys = [
             keys.seq, keys.events, keys.counter(counter.id), keys.streak, keys.calls(bdate), keys.numbers(bdate),
@@ -381,7 +381,7 @@ class Store:
             EVENTS[action], int(now.timestamp() * 1000), iso(now), keys.queue_prefix, keys.counter_prefix,
             STREAM_MAXLEN, self.config.queue.recent_calls, operator, outcome, note, service,
             keys.durations_prefix, DURATIONS_KEPT, audit_arg(audit), keys.operator_prefix, "1" if key else "",
-            HELD_TTL_S, keys.ticket_prefix, today,
+            HELD_TTL_S, keys.ticket_prefix, today, self.line_keys(site_id, today),
         ]  # fmt: skip
         script_keys = [
             keys.seq, keys.events, keys.ticket(ticket_id), keys.calls(today), keys.audit(today),
@@ -674,9 +674,9 @@ class Store:
 
     # ---- reads -------------------------------------------------------------------------------
 
-    async def raw_state(self, site_id: str, opening: Opening | None = None, *, staff: bool = False) -> Raw:
-        """What the snapshot of a site is built from, read in one step; ``staff`` adds ``oldest`` and ``totals``
-        (the floor overview's longest waits and today's counts), which cost a read per ticket of the day."""
+    async def raw_state(self, site_id: str, opening: Opening | None = None, *, staff: bool = False) -> RawSnapshot:
+        """What the snapshot of a site is built from, read in one step; ``staff`` adds the totals, the tickets a
+        console lists and who served how many, which cost a read per ticket of the day."""
         site = self.site(site_id)
         opening = opening or self.opening(site_id)
         keys = SiteKeys(site_id)
@@ -687,52 +687,50 @@ class Store:
                 services.append(s)
         counters = [c.id for c in site.counters]
         args = [
-            keys.ticket_prefix, keys.queue_prefix, keys.counter_prefix, bdate,
-            msgspec.json.encode(services).decode(), msgspec.json.encode(counters).decode(),
-            keys.durations_prefix, keys.day(bdate) if staff else "",
+            keys.ticket_prefix, keys.counter_prefix, msgspec.json.encode(services).decode(),
+            msgspec.json.encode(counters).decode(), self.line_keys(site_id, bdate), keys.day(bdate) if staff else "",
         ]  # fmt: skip
-        snapshot_keys = [keys.seq, keys.calls(bdate), keys.notices, keys.archive_meta(bdate), keys.paused]
-        raw = msgspec.json.decode(await self._run("snapshot", snapshot_keys, args))
-        waiting = _as_dict(raw["waiting"])
-        durations = _as_dict(raw["durations"])
-        return Raw(
-            seq=int(raw["seq"]),
-            business_date=bdate,
-            waiting={k: {kk: int(vv) for kk, vv in v.items()} for k, v in waiting.items()},
-            durations={k: [float(x) for x in _as_list(v)] for k, v in durations.items()},
-            counters=_as_list(raw["counters"]),
-            calls=[msgspec.json.decode(c) for c in _as_list(raw["calls"])],
-            notices=sorted(
-                (msgspec.json.decode(n) for n in _as_list(raw.get("notices"))),
-                key=lambda n: (str(n.get("created_at", "")), str(n.get("id", ""))),
-            ),
-            oldest={k: int(v) for k, v in _as_dict(raw.get("oldest")).items()},
-            totals={k: int(v) for k, v in _as_dict(raw.get("totals")).items()},
-            closed=bool(raw.get("closed")),
-            paused={p["service"]: p for p in map(msgspec.json.decode, _as_list(raw.get("paused")))},
-        )
+        snapshot_keys = [keys.seq, keys.calls(bdate), keys.notices, keys.archive_meta(bdate)]
+        return _snapshot.decode(await self._run("snapshot", snapshot_keys, args))
+
+    async def ticket_status(self, ticket_id: str) -> RawTicketStatus:
+        """A ticket of any site with its service's line, read in one step; ``NotFound`` when there is none."""
+        site_id = self.site_of_ticket(ticket_id)
+        keys = SiteKeys(site_id)
+        found = await self._run("ticket_status", [keys.ticket(ticket_id)], [self.line_keys(site_id, "")])
+        if not found:
+            raise errors.NotFound("no such ticket")
+        return _ticket_status.decode(found)
 
     async def ticket(self, ticket_id: str) -> tuple[dict[str, str], int]:
         """A ticket of any site with how many are ahead of it; ``NotFound`` when there is none."""
-        site_id = self.site_of_ticket(ticket_id)
-        keys = SiteKeys(site_id)
-        found, ahead = await self._run("ticket_status", [keys.ticket(ticket_id)], [keys.queue_prefix])
-        if not found:
-            raise errors.NotFound("no such ticket")
-        return cast(dict[str, str], msgspec.json.decode(found)), int(ahead)
+        found = await self.ticket_status(ticket_id)
+        return cast(dict[str, str], msgspec.to_builtins(found.ticket)), self.ahead(
+            found.line, found.ticket.id, found.streak
+        )
 
-    async def ticket_by_token(self, token: str) -> tuple[dict[str, str], int]:
+    async def ticket_id_of(self, token: str) -> str:
+        """The id of the ticket a visitor token names; ``NotFound`` when it names none."""
         try:
             ref = await self.redis.get(token_key(token))
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             raise errors.StoreUnavailable("the queue store cannot be reached; try again in a moment") from exc
         if ref is None:
             raise errors.NotFound("no such ticket")
-        _, _, ticket_id = (ref.decode() if isinstance(ref, bytes) else str(ref)).partition("\t")
-        ticket, ahead = await self.ticket(ticket_id)
-        if ticket.get("token") != token:
+        return (ref.decode() if isinstance(ref, bytes) else str(ref)).partition("\t")[2]
+
+    async def status_by_token(self, token: str) -> RawTicketStatus:
+        """The ticket a visitor token names, with its service's line; ``NotFound`` when there is none."""
+        found = await self.ticket_status(await self.ticket_id_of(token))
+        if found.ticket.token != token:
             raise errors.NotFound("no such ticket")
-        return ticket, ahead
+        return found
+
+    async def ticket_by_token(self, token: str) -> tuple[dict[str, str], int]:
+        found = await self.status_by_token(token)
+        return cast(dict[str, str], msgspec.to_builtins(found.ticket)), self.ahead(
+            found.line, found.ticket.id, found.streak
+        )
 
     async def tickets(self, site_id: str, business_date: str, status: str | None = None) -> list[dict[str, str]]:
         """Tickets of a business date in issue order (staff view)."""

@@ -56,7 +56,7 @@ async def test_a_reinstated_no_show_waits_again_at_its_place(server: Any, http: 
     event = await board.until(lambda m: m["type"] == "ticket.reinstated")
     assert event["ticket"] == {
         "number": first["number"], "service": "pickup", "status": "waiting", "channel": "walk_in",
-        "counter": "", "counter_label": "",
+        "counter": None, "counter_label": None,
     }  # fmt: skip
     status = await phone.until(lambda m: m["type"] == "ticket.status")
     assert status["state"]["status"] == "waiting" and status["state"]["position"] == 1

@@ -94,6 +94,21 @@ def test_no_ticket_is_called_twice_and_none_is_left(waiting: list[Waiting], poli
     assert sorted(w.id for w in seq) == sorted(w.id for w in waiting)
 
 
+@given(queues, policies, st.integers(0, 4))
+def test_the_sequence_is_what_repeated_calls_of_choose_next_make(
+    waiting: list[Waiting], policy: CallPolicy, streak: int
+) -> None:
+    """call_sequence merges the three sorted lines instead of looking for the heads again at every call (the
+    consoles get it with every event); it must call exactly as choose_next, call after call."""
+    left, expected, run = list(waiting), [], streak
+    while left:
+        nxt, run = choose_next(left, NOW, run, policy)
+        assert nxt is not None
+        expected.append(nxt)
+        left.remove(nxt)
+    assert call_sequence(waiting, NOW, policy, streak) == expected
+
+
 @given(queues, policies)
 def test_fifo_within_each_class(waiting: list[Waiting], policy: CallPolicy) -> None:
     seq = call_sequence(waiting, NOW, policy)

@@ -19,13 +19,21 @@ local function set_of(csv)
   return s
 end
 
--- The ticket as events carry it (staff projection; the fan-out strips id and operator for the public).
-local function ticket_view(t)
-  return {
-    id = t.id, number = t.number, service = t.service, status = t.status, channel = t.channel,
-    priority = (t.priority == '1'), counter = t.counter or '', counter_label = t.counter_label or '',
-    operator = t.operator or '',
-  }
+-- An empty list as an absent field: cjson writes an empty table as {} (an object), so a list that may be empty
+-- is left out when it is (server/views.py declares those fields `list[...] | None = None`)
+local function list_or_nil(t)
+  if #t == 0 then return nil end
+  return t
+end
+
+-- A ticket as events and the staff snapshot carry it (server/views.py StoredTicket): the stored hash without the
+-- visitor's token (the fan-out projects it for staff and the public).
+local function event_ticket(t)
+  local out = {}
+  for k, v in pairs(t) do
+    if k ~= 'token' then out[k] = v end
+  end
+  return out
 end
 
 -- Appends one event with the site's next seq; the stream entry id is '<seq>-0' so `since` resumes
@@ -39,18 +47,64 @@ local function emit(seq_key, events_key, maxlen, etype, at, payload)
   return seq
 end
 
--- How many waiting tickets of the same service and date are called before ticket t.
-local function ahead_of(queue_prefix, t)
-  if t.status ~= 'waiting' then return 0 end
-  local resv = qkey(queue_prefix, t.business_date, t.service, 'resv')
-  local prio = qkey(queue_prefix, t.business_date, t.service, 'prio')
-  local walk = qkey(queue_prefix, t.business_date, t.service, 'walk')
-  if t.klass == 'resv' then
-    return redis.call('ZCOUNT', resv, '-inf', '(' .. t.slot_at)
-  elseif t.klass == 'prio' then
-    return redis.call('ZCARD', resv) + redis.call('ZCOUNT', prio, '-inf', '(' .. t.order)
+-- Waiting lines, read in the step that changes them (server/views.py RawLine): what the call order, the wait
+-- estimate and the longest current wait are computed from, once per event, in Python. `w` names the keys, one JSON
+-- ARGV built by server/queue/store.py line_keys(): {tickets, queues, durations, counters (key prefixes),
+-- counter_ids (the site's counters), paused, streak (keys), date (the business date of the lines)}.
+
+-- One service's line: its waiting tickets by class with what the call order sorts them by, the issue time of the
+-- longest-waiting one, the recent service times, the open counters serving it (`serving`) and its pause.
+local function line_of(w, service, serving)
+  local line = {service = service, serving = serving}
+  local oldest = nil
+  local function saw(at)
+    at = tonumber(at)
+    if at and (oldest == nil or at < oldest) then oldest = at end
   end
-  return redis.call('ZCARD', resv) + redis.call('ZCARD', prio) + redis.call('ZCOUNT', walk, '-inf', '(' .. t.order)
+  -- reservations wait by slot, so any of them may be the oldest; the other lines wait in issue order
+  local resv = {}
+  local flat = redis.call('ZRANGE', qkey(w.queues, w.date, service, 'resv'), 0, -1, 'WITHSCORES')
+  for i = 1, #flat, 2 do
+    local t = redis.call('HMGET', w.tickets .. flat[i], 'order', 'issued_at')
+    resv[#resv + 1] = {flat[i], tonumber(flat[i + 1]), tonumber(t[1])}
+    saw(t[2])
+  end
+  line.resv = list_or_nil(resv)
+  for _, klass in ipairs({'prio', 'walk'}) do
+    local members = {}
+    flat = redis.call('ZRANGE', qkey(w.queues, w.date, service, klass), 0, -1, 'WITHSCORES')
+    for i = 1, #flat, 2 do members[#members + 1] = {flat[i], tonumber(flat[i + 1])} end
+    if #flat > 0 then saw(redis.call('HGET', w.tickets .. flat[1], 'issued_at')) end
+    line[klass] = list_or_nil(members)
+  end
+  line.oldest = oldest
+  local durations = {}
+  for _, s in ipairs(redis.call('LRANGE', w.durations .. w.date .. ':' .. service, 0, -1)) do
+    durations[#durations + 1] = tonumber(s)
+  end
+  line.durations = list_or_nil(durations)
+  local pause = redis.call('HGET', w.paused, service)
+  if pause then line.pause = cjson.decode(pause) end
+  return line
+end
+
+-- The lines of `services` (a list of ids; one counters read for all of them).
+local function lines_of(w, services)
+  local serving = {}
+  for _, cid in ipairs(w.counter_ids) do
+    local c = redis.call('HMGET', w.counters .. cid, 'status', 'services')
+    if c[1] == 'open' and c[2] then
+      for sid in pairs(set_of(string.gsub(c[2], '[%[%]"]', ''))) do serving[sid] = (serving[sid] or 0) + 1 end
+    end
+  end
+  local out = {}
+  for _, service in ipairs(services) do out[#out + 1] = line_of(w, service, serving[service] or 0) end
+  return out
+end
+
+-- The site's reservation/priority call streak (call.lua keeps it): the call order depends on it.
+local function streak_of(w)
+  return tonumber(redis.call('GET', w.streak) or '0')
 end
 
 local function fail(code, detail)
@@ -90,25 +144,18 @@ end
 
 -- Issue a ticket: number it, queue it, index it, append ticket.issued (issue.lua; resv_checkin.lua issues
 -- the ticket of a reservation with it). K and A are issue.lua's KEYS and ARGV, positions as documented
--- there; a caller may pass more after them. Returns what issue.lua returns; refused with day_closed once the
--- business date was closed (its archive meta, K[11], exists), and with service_paused while the service is
--- paused when the caller passes `paused_key` (issue.lua does; a reservation's check-in does not).
+-- there; a caller may pass more after them. Returns the answer as a table (issue.lua encodes it) or an error
+-- reply: refused with day_closed once the business date was closed (its archive meta, K[11], exists), and with
+-- service_paused while the service is paused when the caller passes `paused_key` (issue.lua does; a
+-- reservation's check-in does not).
 local function issue_ticket(K, A, paused_key)
-  local function serving(service)
-    local n = 0
-    for _, cid in ipairs(cjson.decode(A[20])) do
-      local c = redis.call('HMGET', A[19] .. cid, 'status', 'services')
-      if c[1] == 'open' and c[2] and set_of(string.gsub(c[2], '[%[%]"]', ''))[service] then n = n + 1 end
-    end
-    return n
-  end
-
+  local w = cjson.decode(A[19])
   if tonumber(A[15]) > 0 then
     local existing = redis.call('GET', K[9])
     if existing then
       local t = hmap(A[1] .. existing)
       if t.id then
-        return {0, cjson.encode(t), ahead_of(A[17], t), redis.call('LRANGE', A[21], 0, -1), serving(t.service)}
+        return {created = false, ticket = t, line = lines_of(w, {t.service})[1], streak = streak_of(w)}
       end
     end
   end
@@ -125,7 +172,6 @@ local function issue_ticket(K, A, paused_key)
     klass = A[13], order = tostring(order), slot_at = A[14], recall_count = '0', transfers = '[]',
     counter = '', counter_label = '', operator = '', reservation = A[18],
   }
-  local ahead = ahead_of(A[17], t)
   local flat = {}
   for k, v in pairs(t) do flat[#flat + 1] = k; flat[#flat + 1] = v end
   redis.call('HSET', A[1] .. A[2], unpack(flat))
@@ -136,9 +182,11 @@ local function issue_ticket(K, A, paused_key)
   redis.call('SADD', K[6], A[12])
   redis.call('HSET', K[8], number, A[2])
   if tonumber(A[15]) > 0 then redis.call('SET', K[9], A[2], 'EX', A[15]) end
-  emit(K[1], K[2], A[16], 'ticket.issued', A[11], {ticket = ticket_view(t)})
-  audit(K[10], A[22], t)
-  return {1, cjson.encode(t), ahead, redis.call('LRANGE', A[21], 0, -1), serving(A[5])}
+  local line = lines_of(w, {A[5]})[1]
+  local streak = streak_of(w)
+  emit(K[1], K[2], A[16], 'ticket.issued', A[11], {ticket = event_ticket(t), lines = {line}, streak = streak})
+  audit(K[10], A[20], t)
+  return {created = true, ticket = t, line = line, streak = streak}
 end
 
 -- Reservations (resv_*.lua) ----------------------------------------------------------------------------

@@ -15,7 +15,11 @@
 --       16 durations kept, 17 staff audit entry (JSON or ''), 18 held-ticket key prefix,
 --       19 '1' when the click sent an action key, 20 seconds the held-ticket, action and recent-calls keys
 --       live, 21 ticket key prefix, 22 today's business date (only today's tickets are reinstated; only a
---       recall of today's ticket goes into today's recent calls)
+--       recall of today's ticket goes into today's recent calls), 23 the line reader's key names (JSON,
+--       server/queue/store.py line_keys)
+-- The event carries the ticket after the action (one that left a counter names that counter: boards take its
+-- number off it), the status it came from, and the lines of its service (and of the one it left, for a transfer
+-- or a move) after the action (server/views.py RawTicketEvent).
 -- Returns: the ticket as JSON (a repeated action key: the ticket as it is now, and no event);
 --          errors not_found, day_closed, invalid_transition, operator_busy, idempotency_key_reused,
 --          service_paused (move or transfer to a paused service)
@@ -63,7 +67,7 @@ local function requeue()
 end
 
 local now = ARGV[5]
-local extra = {}
+local extra = {from_status = t.status}
 local release_counter = false
 
 -- transfer and move: the ticket keeps where it came from (the archive and the reports read it) and waits in the
@@ -167,13 +171,18 @@ end
 local flat = {}
 for k, v in pairs(t) do flat[#flat + 1] = k; flat[#flat + 1] = v end
 redis.call('HSET', KEYS[3], unpack(flat))
-local view = ticket_view(t)
+local view = event_ticket(t)
 if release_counter then
   -- boards take the number off the counter it left
   view.counter = left_counter
   view.counter_label = left_label
 end
 extra.ticket = view
+local w = cjson.decode(ARGV[23])
+local touched = {t.service}
+if extra.from_service then touched[2] = extra.from_service end
+extra.lines = lines_of(w, touched)
+extra.streak = streak_of(w)
 emit(KEYS[1], KEYS[2], ARGV[9], ARGV[4], ARGV[6], extra)
 audit(KEYS[5], ARGV[17], {id = t.id, number = t.number, counter = left_counter})
 return cjson.encode(t)

@@ -8,7 +8,9 @@
 -- ARGV: 1 ticket key prefix, 2 queue prefix, 3 business date, 4 now ms, 5 now ISO, 6 ratio,
 --       7 early ms, 8 counter id, 9 counter label, 10 operator, 11 stream maxlen, 12 recent calls kept,
 --       13 mode next|number, 14 number (mode number), 15 staff audit entry (JSON or ''),
---       16 seconds the held-ticket, action and recent-calls keys live, 17 '1' when the click sent an action key
+--       16 seconds the held-ticket, action and recent-calls keys live, 17 '1' when the click sent an action key,
+--       18 the line reader's key names (JSON, server/queue/store.py line_keys)
+-- The event carries the called ticket and its service's line after the call (server/views.py RawTicketEvent).
 -- Returns: the called ticket as JSON (a repeated action key: the ticket that click called, as it is now,
 --          and no event); errors counter_not_open, counter_busy, operator_busy, no_waiting_ticket, not_found,
 --          invalid_transition, idempotency_key_reused
@@ -117,6 +119,8 @@ redis.call('LPUSH', KEYS[5], cjson.encode({number = t.number, service = t.servic
   counter_label = ARGV[9], called_at = ARGV[5]}))
 redis.call('LTRIM', KEYS[5], 0, tonumber(ARGV[12]) - 1)
 redis.call('EXPIRE', KEYS[5], tonumber(ARGV[16]))
-emit(KEYS[1], KEYS[2], ARGV[11], 'ticket.called', ARGV[5], {ticket = ticket_view(t)})
+local w = cjson.decode(ARGV[18])
+emit(KEYS[1], KEYS[2], ARGV[11], 'ticket.called', ARGV[5], {ticket = event_ticket(t), lines = lines_of(w, {t.service}),
+  streak = streak_of(w), from_status = 'waiting'})
 audit(KEYS[7], ARGV[15], t)
 return cjson.encode(t)

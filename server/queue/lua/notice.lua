@@ -3,7 +3,7 @@
 -- KEYS: 1 seq, 2 events, 3 notices hash (id -> JSON), 4 audit list
 -- ARGV: 1 stream maxlen, 2 now ISO, 3 mode set|clear, 4 notice id, 5 notice JSON (mode set),
 --       6 most notices kept at once, 7 staff audit entry (JSON or '')
--- Returns: the notices as JSON (oldest first); errors not_found (clear of an unknown id),
+-- Returns: the notices as a JSON list (oldest first); errors not_found (clear of an unknown id),
 --          too_many_notices (set beyond the limit)
 if ARGV[3] == 'set' then
   if redis.call('HEXISTS', KEYS[3], ARGV[4]) == 0 and redis.call('HLEN', KEYS[3]) >= tonumber(ARGV[6]) then
@@ -19,7 +19,8 @@ table.sort(list, function(a, b)
   if a.created_at == b.created_at then return a.id < b.id end
   return a.created_at < b.created_at
 end)
--- an empty list leaves cjson as {}: readers (server/projection.py) take a non-list as no notices
-emit(KEYS[1], KEYS[2], ARGV[1], 'notice.changed', ARGV[2], {notices = list})
+-- no notices left: the event has none (an empty table would be written as {})
+emit(KEYS[1], KEYS[2], ARGV[1], 'notice.changed', ARGV[2], {notices = list_or_nil(list)})
 audit(KEYS[4], ARGV[7], nil)
+if #list == 0 then return '[]' end
 return cjson.encode(list)

@@ -1,60 +1,54 @@
 -- Read everything the public and staff snapshots are built from, at one seq (read only).
--- KEYS: 1 seq, 2 recent calls of the business date, 3 notices hash, 4 archive meta of the business date,
---       5 paused services of the site
--- ARGV: 1 ticket key prefix, 2 queue prefix, 3 counter key prefix, 4 business date, 5 services JSON,
---       6 counter ids JSON, 7 durations key prefix, 8 the business date's ticket set ('' for the public
---       snapshot; staff: also oldest and totals, below)
--- Returns: JSON {seq, waiting: {service: {resv, prio, walk}}, durations: {service: [s...]},
---          counters: [{id, status, services, reason, ticket: {...} | null}], calls: [json...],
---          notices: [json...], closed: the business date was closed already (day_close.lua),
---          paused: [json...] (service_pause.lua)}
-local out = {seq = tonumber(redis.call('GET', KEYS[1]) or '0'), waiting = {}, durations = {}, counters = {}}
-for _, svc in ipairs(cjson.decode(ARGV[5])) do
-  out.waiting[svc] = {
-    resv = redis.call('ZCARD', qkey(ARGV[2], ARGV[4], svc, 'resv')),
-    prio = redis.call('ZCARD', qkey(ARGV[2], ARGV[4], svc, 'prio')),
-    walk = redis.call('ZCARD', qkey(ARGV[2], ARGV[4], svc, 'walk')),
-  }
-  out.durations[svc] = redis.call('LRANGE', ARGV[7] .. ARGV[4] .. ':' .. svc, 0, -1)
-end
-for i, cid in ipairs(cjson.decode(ARGV[6])) do
-  local c = hmap(ARGV[3] .. cid)
+-- KEYS: 1 seq, 2 recent calls of the business date, 3 notices hash, 4 archive meta of the business date
+-- ARGV: 1 ticket key prefix, 2 counter key prefix, 3 services JSON, 4 counter ids JSON,
+--       5 the line reader's key names (JSON, server/queue/store.py line_keys), 6 the business date's ticket set
+--       ('' for the public snapshot; staff: also totals, tickets and served_by, below)
+-- Returns: JSON (server/views.py RawSnapshot) {seq, streak, lines: the services' lines (as events carry them),
+--          counters: [{id, status, services, reason, operator, ticket: the ticket it holds, if any}],
+--          calls: recent calls (newest first), notices, closed: the business date was closed already
+--          (day_close.lua)}; a list that is empty is left out
+local w = cjson.decode(ARGV[5])
+local out = {seq = tonumber(redis.call('GET', KEYS[1]) or '0'), streak = streak_of(w)}
+out.lines = list_or_nil(lines_of(w, cjson.decode(ARGV[3])))
+local counters = {}
+for _, cid in ipairs(cjson.decode(ARGV[4])) do
+  local c = hmap(ARGV[2] .. cid)
   local entry = {id = cid, status = c.status or 'closed', services = c.services or '[]',
-    reason = c.reason or '', operator = c.operator or '', ticket = false}
+    reason = c.reason or '', operator = c.operator or ''}
   if c.ticket and c.ticket ~= '' then
     local t = hmap(ARGV[1] .. c.ticket)
-    if t.status == 'called' or t.status == 'serving' then entry.ticket = t end
+    if t.status == 'called' or t.status == 'serving' then entry.ticket = event_ticket(t) end
   end
-  out.counters[i] = entry
+  counters[#counters + 1] = entry
 end
-out.calls = redis.call('LRANGE', KEYS[2], 0, -1)
-out.notices = redis.call('HVALS', KEYS[3])
+out.counters = list_or_nil(counters)
+local calls = {}
+for _, text in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do calls[#calls + 1] = cjson.decode(text) end
+out.calls = list_or_nil(calls)
+local notices = {}
+for _, text in ipairs(redis.call('HVALS', KEYS[3])) do notices[#notices + 1] = cjson.decode(text) end
+out.notices = list_or_nil(notices)
 out.closed = redis.call('EXISTS', KEYS[4]) == 1
-out.paused = redis.call('HVALS', KEYS[5])
 
--- The staff snapshot (ARGV[8] given) adds, for the floor overview:
--- oldest: {service: issued_at ms of its longest-waiting ticket} (walk-ins and priority tickets wait in issue order,
---         so the first of each line is its oldest; a line of checked-in reservations is ordered by slot, so all of
---         it is looked at: it is short);
--- totals: {status: tickets of the business date} (issued = their sum).
-if ARGV[8] ~= '' then
-  out.oldest, out.totals = {}, {}
-  for _, svc in ipairs(cjson.decode(ARGV[5])) do
-    local first = nil
-    local function look(ids)
-      for _, id in ipairs(ids) do
-        local at = tonumber(redis.call('HGET', ARGV[1] .. id, 'issued_at'))
-        if at and (first == nil or at < first) then first = at end
+-- The staff snapshot (ARGV[6] given) adds, for the consoles and the floor overview:
+-- totals: {status: tickets of the business date} (issued = their sum);
+-- tickets: those still waiting, called or serving, and the no-shows (a console reinstates them);
+-- served_by: {login: tickets of the date that person completed} (a console's count of the day).
+if ARGV[6] ~= '' then
+  local totals, tickets, served_by = {}, {}, {}
+  for _, id in ipairs(redis.call('ZRANGE', ARGV[6], 0, -1)) do
+    local t = hmap(ARGV[1] .. id)
+    if t.status then
+      totals[t.status] = (totals[t.status] or 0) + 1
+      if t.status == 'waiting' or t.status == 'called' or t.status == 'serving' or t.status == 'no_show' then
+        tickets[#tickets + 1] = event_ticket(t)
+      elseif t.status == 'done' and t.operator and t.operator ~= '' then
+        served_by[t.operator] = (served_by[t.operator] or 0) + 1
       end
     end
-    look(redis.call('ZRANGE', qkey(ARGV[2], ARGV[4], svc, 'walk'), 0, 0))
-    look(redis.call('ZRANGE', qkey(ARGV[2], ARGV[4], svc, 'prio'), 0, 0))
-    look(redis.call('ZRANGE', qkey(ARGV[2], ARGV[4], svc, 'resv'), 0, -1))
-    if first then out.oldest[svc] = first end
   end
-  for _, id in ipairs(redis.call('ZRANGE', ARGV[8], 0, -1)) do
-    local status = redis.call('HGET', ARGV[1] .. id, 'status')
-    if status then out.totals[status] = (out.totals[status] or 0) + 1 end
-  end
+  out.totals = totals
+  out.tickets = list_or_nil(tickets)
+  out.served_by = served_by
 end
 return cjson.encode(out)

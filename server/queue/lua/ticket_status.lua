@@ -1,7 +1,10 @@
--- A ticket with how many are ahead of it (read only).
+-- A ticket with its service's line (read only): the ticket's place and wait are computed from the line in Python
+-- (server/views.py RawLine), as for every event.
 -- KEYS: 1 ticket hash
--- ARGV: 1 queue prefix
--- Returns: {ticket as JSON or false, waiting_ahead}
+-- ARGV: 1 the line reader's key names (JSON, server/queue/store.py line_keys; `date` the ticket's business date)
+-- Returns: JSON {ticket, line, streak} (server/views.py RawTicketStatus), or false when there is no such ticket
 local t = hmap(KEYS[1])
-if not t.id then return {false, 0} end
-return {cjson.encode(t), ahead_of(ARGV[1], t)}
+if not t.id then return false end
+local w = cjson.decode(ARGV[1])
+w.date = t.business_date
+return cjson.encode({ticket = t, line = lines_of(w, {t.service})[1], streak = streak_of(w)})
