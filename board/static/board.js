@@ -16,6 +16,7 @@ import { api, ApiError } from "/static/web/api.js";
 import { localParts, serverNow, syncServerTime } from "/static/web/clock.js";
 import { $, debounce, h } from "/static/web/dom.js";
 import { loadCatalogsPatiently, t } from "/static/web/i18n.js";
+import { phrased, setPhrased } from "/static/web/linebreak.js";
 import { noticeText, noticesOf } from "/static/web/notices.js";
 import { pausedLines, withServiceChanged } from "/static/web/paused.js";
 import { LiveSocket } from "/static/web/ws.js";
@@ -204,7 +205,7 @@ function renderWaits() {
           "th",
           { scope: "row", class: ja.length > LONG_NAME ? "b-service long" : "b-service" },
           h("span", { class: "b-prefix", "aria-hidden": "true" }, serviceNames.get(line.id)?.prefix ?? ""),
-          h("span", { class: "b-service-names" }, h("span", { lang: "ja" }, ja), h("span", { class: "b-service-en", lang: "en" }, names.en ?? "")),
+          h("span", { class: "b-service-names" }, h("span", { lang: "ja" }, phrased(ja)), h("span", { class: "b-service-en", lang: "en" }, names.en ?? "")),
         ),
         h("td", { class: "b-waiting" }, t("ja", "board.waiting", { n: line.waiting })),
         line.paused ? pausedCell() : h("td", { class: "b-wait" }, waitText("ja", line)),
@@ -299,7 +300,7 @@ function renderTicker() {
 /** The heading: the site, or on an outreach event's day its venue (「出張申請会場：イオンモール福津」). */
 function renderPlace() {
   const venue = board.today?.venue;
-  $("#site-name").textContent = venue ? t("ja", "kiosk.venue", { venue }) : (boot.site_names.ja ?? "");
+  setPhrased($("#site-name"), venue ? t("ja", "kiosk.venue", { venue }) : (boot.site_names.ja ?? ""));
   $("#site-name-en").textContent = venue ? t("en", "kiosk.venue", { venue }) : (boot.site_names.en ?? "");
 }
 

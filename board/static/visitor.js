@@ -12,6 +12,7 @@
 import { syncServerTime, serverNow } from "/static/web/clock.js";
 import { $ } from "/static/web/dom.js";
 import { htmlLang, loadCatalogs, loadCatalogsPatiently, t, translateTree } from "/static/web/i18n.js";
+import { setPhrased } from "/static/web/linebreak.js";
 import { pauseReasons } from "/static/web/paused.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { scheduleChime } from "./voice.js";
@@ -84,13 +85,13 @@ function render() {
   document.body.dataset.status = status.status;
   $("#number").textContent = status.number;
   $("#called-number").textContent = status.number;
-  $("#service").textContent = serviceName(status.service, "ja");
+  setPhrased($("#service"), serviceName(status.service, "ja"));
   const local = $("#service-local");
   local.textContent = lang === "ja" ? "" : serviceName(status.service, lang);
   local.lang = htmlLang(lang);
   local.hidden = !local.textContent;
   const venue = status.venue; // an outreach event's venue names the place: 「出張申請会場：イオンモール福津」
-  $("#site").textContent = venue ? t(lang, "kiosk.venue", { venue }) : (boot.site_names[lang] ?? boot.site_names.ja ?? "");
+  setPhrased($("#site"), venue ? t(lang, "kiosk.venue", { venue }) : (boot.site_names[lang] ?? boot.site_names.ja ?? ""));
 
   const waiting = status.status === "waiting";
   text($("#headline"), t(lang, HEADLINES[status.status] ?? "visitor.waiting"));

@@ -6,6 +6,7 @@
 
 import { api, newKey, retryable } from "/static/web/api.js";
 import { h } from "/static/web/dom.js";
+import { phrased } from "/static/web/linebreak.js";
 import { t } from "/static/web/i18n.js";
 
 const RETRY_DELAYS_MS = [500, 1000, 2000];
@@ -45,7 +46,7 @@ export class IssuePanel {
         h(
           "button",
           { type: "button", class: "g-service", dataset: { service: line.id, paused: String(Boolean(line.paused)) }, disabled: !open || this.busy || line.paused, onclick: () => this.issue(line.id) },
-          h("span", { class: "g-service-name" }, this.options.serviceName(line.id)),
+          h("span", { class: "g-service-name" }, phrased(this.options.serviceName(line.id))),
           h("span", { class: "g-service-count" }, line.paused ? t(lang, "guide.pause.badge") : t(lang, "guide.queue_waiting", { n: line.waiting })),
         ),
       ),

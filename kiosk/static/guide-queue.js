@@ -3,6 +3,7 @@
 // with "reinstate" for a visitor who comes back to reception.
 
 import { h } from "/static/web/dom.js";
+import { phrased } from "/static/web/linebreak.js";
 import { t } from "/static/web/i18n.js";
 
 export function callOrder(a, b) {
@@ -107,7 +108,7 @@ export class QueueView {
       h(
         "h3",
         { class: "g-svc-head" },
-        h("span", { class: "g-svc-name" }, this.options.serviceName(line.id)),
+        h("span", { class: "g-svc-name" }, phrased(this.options.serviceName(line.id))),
         h("span", { class: "g-svc-count" }, counts.join(" · ")),
       ),
       tickets.length ? h("ol", { class: "g-tickets" }, tickets.map((ticket) => this.ticket(ticket, lang))) : null,

@@ -4,6 +4,7 @@
 
 import { h } from "/static/web/dom.js";
 import { htmlLang, t } from "/static/web/i18n.js";
+import { setPhrased } from "/static/web/linebreak.js";
 import { pauseReasons } from "/static/web/paused.js";
 
 const FIT_LEVELS = 4;
@@ -49,9 +50,9 @@ function fillPaused(el, pause, lang) {
 }
 
 function fill(el, names, line, lang) {
-  el.querySelector(".svc-name").textContent = names.ja;
+  setPhrased(el.querySelector(".svc-name"), names.ja);
   const local = el.querySelector(".svc-local");
-  local.textContent = localName(names, lang);
+  setPhrased(local, localName(names, lang));
   local.lang = htmlLang(lang);
   local.hidden = !local.textContent;
   el.querySelector(".svc-waiting").textContent = waitingText(lang, line);

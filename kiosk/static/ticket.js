@@ -7,6 +7,7 @@
 // until the visitor closes it (or a few minutes pass, so the next visitor finds the kiosk ready).
 
 import { htmlLang, t } from "/static/web/i18n.js";
+import { setPhrased } from "/static/web/linebreak.js";
 import { pauseReasons } from "/static/web/paused.js";
 import { localName } from "./services.js";
 
@@ -56,7 +57,7 @@ export class TicketScreen {
     el.root.lang = htmlLang(lang);
     el.title.textContent = t(lang, kind === "checked_in" ? "ticket.checked_in" : "ticket.issued");
     el.number.textContent = ticket.number;
-    el.service.textContent = names.ja;
+    setPhrased(el.service, names.ja);
     const local = localName(names, lang);
     el.serviceLocal.textContent = local;
     el.serviceLocal.lang = htmlLang(lang);

@@ -10,6 +10,7 @@
 import { api, newKey, retryable } from "/static/web/api.js";
 import { serverNow, syncServerTime } from "/static/web/clock.js";
 import { $, $all, debounce, h } from "/static/web/dom.js";
+import { setPhrased } from "/static/web/linebreak.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { boot, errorText, formatBusinessDate, nameOf, say, serviceName, signedOut, startPage } from "./common.js";
 import { ask, chosen, normalizeNumber } from "./dialogs.js";
@@ -111,7 +112,7 @@ function renderTicket() {
   const status = $("#ticket-status");
   status.textContent = say(`console.ticket_status.${ticket.status}`);
   status.dataset.status = ticket.status;
-  $("#ticket-service").textContent = serviceName(ticket.service);
+  setPhrased($("#ticket-service"), serviceName(ticket.service));
   const badges = [];
   if (ticket.priority) badges.push(say("console.badge.priority"));
   if (ticket.channel === "reservation") badges.push(say("console.badge.reservation"));

@@ -4,6 +4,7 @@
 // A waiting number is a button: it opens "call this number" (when the counter may call).
 
 import { h } from "/static/web/dom.js";
+import { phrased } from "/static/web/linebreak.js";
 import { serverNow } from "/static/web/clock.js";
 import { say, serviceName } from "./common.js";
 
@@ -55,7 +56,7 @@ export class QueueView {
           "li",
           { class: "k-noshow", dataset: { number: ticket.number, id: ticket.id } },
           h("span", { class: "k-num" }, ticket.number),
-          h("span", { class: "k-noshow-service" }, serviceName(ticket.service)),
+          h("span", { class: "k-noshow-service" }, phrased(serviceName(ticket.service))),
           h(
             "span",
             { class: "k-waited" },
@@ -85,7 +86,7 @@ export class QueueView {
       h(
         "h3",
         { class: "k-svc-head" },
-        h("span", { class: "k-svc-name" }, serviceName(line.id)),
+        h("span", { class: "k-svc-name" }, phrased(serviceName(line.id))),
         mine ? h("span", { class: "k-svc-tag" }, say("console.this_counter")) : null,
         h("span", { class: "k-svc-count" }, counts.join(" · ")),
       ),

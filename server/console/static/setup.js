@@ -4,6 +4,7 @@
 
 import { api, newKey } from "/static/web/api.js";
 import { $, debounce, h } from "/static/web/dom.js";
+import { phrased } from "/static/web/linebreak.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { boot, errorText, formatBusinessDate, nameOf, say, serviceName, signedOut, startPage } from "./common.js";
 
@@ -108,7 +109,7 @@ function renderServices() {
             renderButton();
           },
         }),
-        h("span", { class: "s-service-name" }, serviceName(line.id)),
+        h("span", { class: "s-service-name" }, phrased(serviceName(line.id))),
         h("span", { class: "s-service-waiting" }, say("console.waiting_n", { n: waiting[line.id] ?? 0 })),
       ),
     ),

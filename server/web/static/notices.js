@@ -1,6 +1,8 @@
 // Notices (お知らせ) that managers post for a site: in the snapshot as `state.notices`, replaced whole by each
 // `notice.changed` event. Shared by the kiosk and the display board.
 
+import { phrased } from "/static/web/linebreak.js";
+
 /** The text of a notice in `lang`, Japanese when it has no translation for that language. */
 export function noticeText(notice, lang) {
   return (lang !== "ja" && notice.texts?.[lang]) || notice.text;
@@ -19,7 +21,7 @@ export function renderNotices(box, list, notices, lang) {
   list.replaceChildren(
     ...notices.map((n) => {
       const li = document.createElement("li");
-      li.textContent = noticeText(n, lang);
+      li.append(phrased(noticeText(n, lang)));
       li.lang = lang !== "ja" && n.texts?.[lang] ? lang : "ja";
       li.dataset.id = n.id;
       return li;
