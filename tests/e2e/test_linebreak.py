@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Locator, expect
+from playwright.async_api import Page, expect
 
 from printers import linebreak
 from server.config import load_config
@@ -31,12 +31,14 @@ ROOT = Path(__file__).resolve().parents[2]
 LONG = {"application": "申請受付・申請サポート（写真撮影等）", "e-cert": "電子証明書（発行・失効・更新）"}
 WORDS = ("申請受付", "申請サポート", "写真撮影等", "電子証明書", "発行", "失効", "更新")
 
-LINES = """(container, selector) => {
-  // The text of each line box of the element `selector` finds in `container` (or the container itself): one
-  // Range per character, a new line where the top moves down; and the container's sides. In one call: the
-  // board and the consoles redraw their rows on events, a row measured in two calls may be two rows.
-  const el = selector ? container.querySelector(selector) : container;
-  const box = container.getBoundingClientRect();
+LINES = r"""([box, selector, name]) => {
+  // The text of each line box of the element `selector` finds in the element `box`: one Range per character, a
+  // new line where the top moves down; and the sides of `box`. Null until the text laid out there is `name`
+  // (the board and the consoles redraw their rows on events: waiting is on the page showing it, in one call).
+  const container = document.querySelector(box);
+  const el = container?.querySelector(selector);
+  if (!el) return null;
+  const rect = container.getBoundingClientRect();
   const lines = [];
   let top = null;
   const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
@@ -45,26 +47,28 @@ LINES = """(container, selector) => {
       const range = document.createRange();
       range.setStart(node, i);
       range.setEnd(node, i + 1);
-      const rect = range.getClientRects()[0];
-      if (!rect || !rect.width) continue;
-      if (top === null || rect.top > top + rect.height / 2) {
-        lines.push({ text: "", left: rect.left, right: rect.right });
-        top = rect.top;
+      const char = range.getClientRects()[0];
+      if (!char || !char.width) continue;
+      if (top === null || char.top > top + char.height / 2) {
+        lines.push({ text: "", left: char.left, right: char.right });
+        top = char.top;
       }
       const line = lines[lines.length - 1];
       line.text += node.data[i];
-      line.left = Math.min(line.left, rect.left);
-      line.right = Math.max(line.right, rect.right);
+      line.left = Math.min(line.left, char.left);
+      line.right = Math.max(line.right, char.right);
     }
   }
-  return { lines, left: box.left, right: box.right };
+  const shown = lines.map((line) => line.text).join("").replace(/\s/g, "");
+  return shown === name ? { lines, left: rect.left, right: rect.right } : null;
 }"""
 
 
-async def wrapped(container: Locator, selector: str = "") -> list[str]:
-    """The lines the text at ``selector`` in ``container`` is drawn in, after checking each lies inside
-    ``container`` (nothing overflows its button, row or box)."""
-    found: dict[str, Any] = await container.evaluate(LINES, selector)
+async def wrapped(page: Page, box: str, selector: str, name: str) -> list[str]:
+    """The lines ``name`` is drawn in at ``selector`` inside ``box`` (CSS selectors), once it is drawn there,
+    after checking each line lies inside ``box`` (nothing overflows its button, row or box)."""
+    handle = await page.wait_for_function(LINES, arg=[box, selector, name])
+    found: dict[str, Any] = await handle.json_value()
     lines = [line["text"].strip() for line in found["lines"]]
     for line in found["lines"]:
         assert found["left"] - 1 <= line["left"] and line["right"] <= found["right"] + 1, f"{lines} overflows its box"
@@ -102,8 +106,7 @@ async def test_kiosk_buttons_break_long_names_between_phrases(
     kiosk = await pages.kiosk(server, viewport=viewport)
     await expect(kiosk.locator(".svc[data-service=application] .svc-waiting")).to_have_text("3人待ち")
     for service, name in LONG.items():
-        button = kiosk.locator(f".svc[data-service={service}]")
-        assert faults(await wrapped(button, ".svc-name"), name) == []
+        assert faults(await wrapped(kiosk, f".svc[data-service={service}]", ".svc-name", name), name) == []
     await kiosk.screenshot(path=str(tmp_path / f"kiosk-{viewport['width']}.png"))
 
 
@@ -112,9 +115,8 @@ async def test_board_rows_break_long_names_between_phrases(create_server: Any, p
     await busy(server)
     board = await open_board(pages, server, "?audio=silent")
     for service, name in LONG.items():
-        row = board.locator(f"#waits tr[data-service={service}]")
-        await expect(row).to_be_visible()
-        assert faults(await wrapped(row.locator("th"), ".b-service-names [lang=ja]"), name) == []
+        lines = await wrapped(board, f"#waits tr[data-service={service}] th", ".b-service-names [lang=ja]", name)
+        assert faults(lines, name) == []
     await board.screenshot(animations="disabled", path=str(tmp_path / "board-linebreak.png"))
 
 
@@ -128,11 +130,11 @@ async def test_the_console_breaks_long_names_between_phrases(
     console = await open_console(pages, server, "ch-booth-3", ("e-cert", "application"), context=context)
     await console.keyboard.press("n")  # call the next number: A001 (application, the earliest)
     await expect(console.locator("#ticket-service")).to_have_text(LONG["application"])
-    assert faults(await wrapped(console.locator("#held .k-facts"), "#ticket-service"), LONG["application"]) == []
+    current = await wrapped(console, "#held .k-facts", "#ticket-service", LONG["application"])
+    assert faults(current, LONG["application"]) == []
     for service, name in LONG.items():
-        head = console.locator(f".k-svc[data-service={service}] .k-svc-head")
-        await expect(head).to_be_visible()
-        assert faults(await wrapped(head, ".k-svc-name"), name) == []
+        lines = await wrapped(console, f".k-svc[data-service={service}] .k-svc-head", ".k-svc-name", name)
+        assert faults(lines, name) == []
     await console.screenshot(path=str(tmp_path / f"console-linebreak-{size['width']}.png"))
 
 
@@ -145,7 +147,7 @@ async def test_the_visitor_page_on_a_phone_breaks_the_name_between_phrases(
         ticket = await issue(kiosk, service)
         phone = await open_phone(pages, server, ticket["token"])
         await expect(phone.locator("#service")).to_have_text(name)
-        assert faults(await wrapped(phone.locator(".v-service"), "#service"), name) == []
+        assert faults(await wrapped(phone, ".v-service", "#service", name), name) == []
         await phone.screenshot(path=str(tmp_path / f"visitor-{service}.png"))
 
 
