@@ -39,6 +39,7 @@ from server.reservations.jobs import run_reservation_jobs
 from server.reservations.store import ReservationStore
 from server.runtime import Runtime
 from server.settings import Settings
+from server.storeclient import persistence
 from server.web import index as web_index
 from server.web import pages as web_pages
 from server.web import qr as web_qr
@@ -53,23 +54,27 @@ class PersistenceError(RuntimeError):
 
 
 async def check_persistence(rt: Runtime) -> None:
-    """Warn loudly (or refuse, when strict) when the store would lose acknowledged tickets on a crash."""
+    """Warn loudly (or refuse, when strict) when the store would lose acknowledged tickets on a crash: asks the one
+    server, the Sentinel group's master, or every master of a Cluster."""
     try:
-        conf = await rt.redis.config_get("appendonly")
-        fsync = (await rt.redis.config_get("appendfsync")).get("appendfsync")
-    except RedisError as exc:
+        found = await persistence(rt.redis)
+    except (RedisError, OSError) as exc:
         log.warning("could not read the store's persistence settings (%s); make sure AOF is on", exc)
         return
-    if conf.get("appendonly") != "yes":
-        msg = (
-            "the Redis/Valkey server at MADOGUCHI_REDIS_URL has appendonly=no: a crash or restart of it "
-            "loses issued tickets. Turn on AOF (appendonly yes, appendfsync always)."
-        )
-        if rt.settings.strict_persistence:
-            raise PersistenceError(msg)
-        log.warning("WARNING: %s", msg)
-    elif fsync != "always":
-        log.warning("the store fsyncs its AOF %s, not always: a crash may lose the last second of tickets", fsync)
+    for node, appendonly, fsync in found:
+        where = f" (Cluster master {node})" if node else ""
+        if appendonly != "yes":
+            msg = (
+                f"the Redis/Valkey server at MADOGUCHI_REDIS_URL{where} has appendonly=no: a crash or restart of it "
+                "loses issued tickets. Turn on AOF (appendonly yes, appendfsync always)."
+            )
+            if rt.settings.strict_persistence:
+                raise PersistenceError(msg)
+            log.warning("WARNING: %s", msg)
+        elif fsync != "always":
+            log.warning(
+                "the store%s fsyncs its AOF %s, not always: a crash may lose the last second of tickets", where, fsync
+            )
 
 
 async def _day_jobs(rt: Runtime) -> None:

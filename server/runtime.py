@@ -10,11 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.connection import Connection, UnixDomainSocketConnection
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.asyncio import Redis
 
 from server.auth.accounts import Accounts
 from server.auth.audit import AuditLog
@@ -28,61 +24,10 @@ from server.printing import LONG_POLLS_PER_PROCESS, Printing
 from server.projection import LineFacts, Projector, plain, project_ticket, state, stored_ticket, visitor_ticket
 from server.queue.store import Store
 from server.settings import Settings
+from server.storeclient import redis_client as redis_client  # the factory's old home: callers import it here
 from server.views import RawLine, SiteState, StoredTicket, VisitorTicket
 
 log = logging.getLogger("madoguchi")
-
-
-POOL_SIZE = 256
-POOL_WAIT_S = 5.0
-"""A burst (a board reconnect storm, many kiosks at once) waits for a free connection instead of failing."""
-
-
-class _ClosedTransportIsConnectionError:
-    """uvloop raises ``RuntimeError`` ("the handler is closed") when a command is written to a socket the
-    store just closed (Redis killed mid-burst), where asyncio raises ``ConnectionError``; redis-py knows only
-    the latter. Turned into the same, the command gets its retry and the request a 503, never a 500."""
-
-    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        try:
-            await super().send_packed_command(command, check_health)  # type: ignore[misc]
-        except RuntimeError as exc:
-            await self.disconnect(nowait=True)  # type: ignore[attr-defined]
-            raise RedisConnectionError(f"the connection to the store was closed: {exc}") from exc
-
-
-class _Connection(_ClosedTransportIsConnectionError, Connection):
-    pass
-
-
-class _UnixConnection(_ClosedTransportIsConnectionError, UnixDomainSocketConnection):
-    pass
-
-
-def redis_client(
-    url: str, *, blocking: bool = False, max_connections: int = POOL_SIZE, name: str | None = None
-) -> Redis:
-    """A client that fails fast when Redis is down, so requests answer 503 instead of hanging.
-
-    A connection found dead (the store restarted) is retried once. Issuance always runs under an
-    idempotency key, so a retry after a lost reply returns the same ticket; any other state change
-    re-run after a lost reply is refused by the transition table rather than applied twice.
-    ``blocking`` clients (XREAD BLOCK, BLMOVE) get no socket timeout. Each client has a pool of its own:
-    whoever waits on one client's connections never takes another's.
-    """
-    pool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        timeout=POOL_WAIT_S,
-        decode_responses=True,
-        socket_connect_timeout=2.0,
-        socket_timeout=None if blocking else 5.0,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 1),
-        health_check_interval=0 if blocking else 1,
-        client_name=name or ("madoguchi-fanout" if blocking else "madoguchi"),
-        connection_class=_UnixConnection if url.startswith("unix:") else _Connection,
-    )
-    return Redis(connection_pool=pool)
 
 
 @dataclass

@@ -17,9 +17,8 @@ from typing import Any, TypeVar, cast
 import msgspec
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server.calendar import NO_OVERRIDES, Opening, Overrides, can_issue_at, next_opening, resolve_opening
@@ -38,6 +37,7 @@ from server.queue.keys import IMPORTED_STAFF_NAMES, SiteKeys, resv_code_key, tok
 from server.queue.models import EVENT_OF as EVENTS
 from server.queue.models import Action, Channel, QueueClass, allowed_from, target_of
 from server.queue.rules import CallPolicy
+from server.storeclient import Script
 from server.views import RawIssued, RawLine, RawSnapshot, RawTicketStatus
 
 _T = TypeVar("_T")
@@ -52,6 +52,8 @@ NOTICES_KEPT = 10
 SYSTEM = "system"
 """Who the server's own jobs (the automatic day close, the retention purge) are audited as."""
 _RESERVATION_FIELDS = msgspec.json.encode(RESERVATION_FIELDS).decode()
+READ_ONLY_SCRIPTS = frozenset({"snapshot", "ticket_status", "day_records"})
+"""Scripts that change nothing: through a Sentinel master they need no replica's confirmation (``Script``)."""
 
 _ERRORS: dict[str, type[errors.DomainError]] = {
     cls.code: cls
@@ -139,11 +141,12 @@ class Store:
         self.clock = clock
         self.overrides: Overrides = NO_OVERRIDES
         """The calendar overrides in force, kept current by ``server.calendar_store.CalendarStore``."""
-        self._scripts: dict[str, AsyncScript] = {
-            name: redis.register_script(src) for name, src in _load_scripts().items()
+        self._scripts: dict[str, Script] = {
+            name: Script(redis, name, src, writes=name not in READ_ONLY_SCRIPTS)
+            for name, src in _load_scripts().items()
         }
 
-    def script(self, name: str) -> AsyncScript:
+    def script(self, name: str) -> Script:
         """A registered store script by file name (``lua/<name>.lua``), for the reservation store beside this one."""
         return self._scripts[name]
 
@@ -546,7 +549,7 @@ class Store:
         script = self._scripts["day_records"]
         args = [keys.ticket_prefix, keys.resv_prefix, _RESERVATION_FIELDS]
 
-        async def read() -> list[Any]:
+        async def once() -> list[Any]:
             pipe: Pipeline = self.redis.pipeline(transaction=False)
             for day in days:
                 day_keys = [
@@ -555,6 +558,13 @@ class Store:
                 ]  # fmt: skip
                 await script(keys=day_keys, args=args, client=pipe)
             return await pipe.execute() if days else []
+
+        async def read() -> list[Any]:
+            try:
+                return await once()
+            except NoScriptError:  # a Cluster node that has not seen the script yet (a pipeline does not load it)
+                await script.load()
+                return await once()
 
         return [
             (_text(at) or None, _text(tickets), _text(reservations))
