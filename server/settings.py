@@ -13,6 +13,7 @@ from typing import Any
 
 from server.auth.client import Network, parse_networks
 from server.config import default_config_path
+from server.storeurl import StoreUrlError, parse_store_url
 
 
 class SettingsError(ValueError):
@@ -26,6 +27,16 @@ def _bool(name: str, value: str) -> bool:
     if lowered in ("0", "false", "no", "off", ""):
         return False
     raise SettingsError(f"{name}: expected true or false, got {value!r}")
+
+
+def check_workers(name: str, value: str) -> int:
+    """A number of server processes (``MADOGUCHI_WORKERS``, ``serve --workers``), or ``SettingsError``."""
+    if not value.strip().isdigit() or not 1 <= int(value) <= MAX_WORKERS:
+        raise SettingsError(f"{name}: expected a number of processes from 1 to {MAX_WORKERS}, got {value!r}")
+    return int(value)
+
+
+MAX_WORKERS = 64
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,8 @@ class Settings:
     """Extra origins allowed to open websockets (the server's own origin always is)."""
     trusted_proxies: tuple[Network, ...] = ()
     """Reverse proxies whose ``X-Forwarded-For`` names the client; nobody else's is believed."""
+    workers: int = 1
+    """Server processes ``serve`` runs on the one port (``--workers``); each is a whole server of its own."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -58,6 +71,10 @@ class Settings:
         if v := environ.get("MADOGUCHI_CONFIG"):
             values["config_path"] = Path(v)
         if v := environ.get("MADOGUCHI_REDIS_URL"):
+            try:
+                parse_store_url(v)
+            except StoreUrlError as exc:
+                raise SettingsError(f"MADOGUCHI_REDIS_URL: {exc}") from None
             values["redis_url"] = v
         if v := environ.get("MADOGUCHI_DATA_DIR"):
             values["data_dir"] = Path(v)
@@ -70,6 +87,8 @@ class Settings:
                 values["port"] = int(v)
             except ValueError:
                 raise SettingsError(f"MADOGUCHI_PORT: expected a port number, got {v!r}") from None
+        if v := environ.get("MADOGUCHI_WORKERS"):
+            values["workers"] = check_workers("MADOGUCHI_WORKERS", v)
         if (v := environ.get("MADOGUCHI_STRICT_PERSISTENCE")) is not None:
             values["strict_persistence"] = _bool("MADOGUCHI_STRICT_PERSISTENCE", v)
         if (v := environ.get("MADOGUCHI_PRINT_WORKERS")) is not None:
