@@ -30,6 +30,7 @@ from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from server.auth.passwords import Hasher, PasswordPolicyError, check_policy
 from server.auth.principals import Device, DeviceKind, Role, Staff
@@ -47,6 +48,7 @@ from server.queue.keys import (
     staff_sessions_key,
     throttle_key,
 )
+from server.storeclient import transactions
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 SEEN_EVERY_S = 60
@@ -304,12 +306,17 @@ class Accounts:
     async def _fail(self, login: str, address: str) -> None:
         s = self.settings
         pair = self._pair(login, address)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.incr(throttle_key("fail", pair))
-        pipe.expire(throttle_key("fail", pair), s.failure_memory_s)
-        pipe.incr(throttle_key("addr", address))
-        pipe.expire(throttle_key("addr", address), s.throttle_window_s, nx=True)
-        failures, *_ = await pipe.execute()
+        failed, by_address = throttle_key("fail", pair), throttle_key("addr", address)
+
+        def count_pair(pipe: Pipeline) -> None:
+            pipe.incr(failed)
+            pipe.expire(failed, s.failure_memory_s)
+
+        def count_address(pipe: Pipeline) -> None:
+            pipe.incr(by_address)
+            pipe.expire(by_address, s.throttle_window_s, nx=True)
+
+        failures, *_ = await transactions(self.redis, count_pair, count_address)
         if delay := login_delay(int(failures), s):
             await self.redis.set(throttle_key("wait", pair), "1", ex=delay)
 
@@ -333,12 +340,17 @@ class Accounts:
         now = int(self.now())
         key = session_key(digest(session_id))
         idle = self.settings.session_idle_s
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(key, mapping={"login": login, "csrf": csrf, "created": now, "seen": now, "address": address})
-        pipe.expire(key, idle)
-        pipe.sadd(staff_sessions_key(login), digest(session_id))
-        pipe.expire(staff_sessions_key(login), self.settings.session_absolute_s)
-        await pipe.execute()
+        sessions = staff_sessions_key(login)
+
+        def name_it(pipe: Pipeline) -> None:  # first: disabling the account finds every session that exists
+            pipe.sadd(sessions, digest(session_id))
+            pipe.expire(sessions, self.settings.session_absolute_s)
+
+        def open_it(pipe: Pipeline) -> None:
+            pipe.hset(key, mapping={"login": login, "csrf": csrf, "created": now, "seen": now, "address": address})
+            pipe.expire(key, idle)
+
+        await transactions(self.redis, name_it, open_it)
         if self.hasher.needs_rehash(record["hash"]):
             await self.redis.hset(staff_key(login), "hash", await self._hash(password))
         return self._staff(record, session_id, csrf, min(idle, self.settings.session_absolute_s))
@@ -418,12 +430,14 @@ class Accounts:
             "tokens": msgspec.json.encode([digest(token)]).decode(),
             "created_at": str(int(time.time())),
         }
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(device_key(device_id), mapping=record)
-        pipe.sadd(DEVICE_INDEX, device_id)
-        pipe.set(device_token_key(digest(token)), device_id)
-        pipe.set(pairing_key(digest(code)), device_id, ex=self.settings.pairing_ttl_s)
-        await pipe.execute()
+        # the record first, the credentials that point to it last
+        await transactions(
+            self.redis,
+            lambda pipe: pipe.hset(device_key(device_id), mapping=record),
+            lambda pipe: pipe.sadd(DEVICE_INDEX, device_id),
+            lambda pipe: pipe.set(device_token_key(digest(token)), device_id),
+            lambda pipe: pipe.set(pairing_key(digest(code)), device_id, ex=self.settings.pairing_ttl_s),
+        )
         return {**self.public_device(record), "token": token, "pairing_code": code}
 
     @staticmethod
@@ -494,10 +508,11 @@ class Accounts:
             raise errors.NotFound("this pairing link is not valid (it works once, within a day)")
         token = secrets.token_urlsafe(32)
         tokens = [*msgspec.json.decode(record.get("tokens") or "[]"), digest(token)]
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.set(device_token_key(digest(token)), record["id"])
-        pipe.hset(device_key(record["id"]), "tokens", msgspec.json.encode(tokens).decode())
-        await pipe.execute()
+        await transactions(
+            self.redis,
+            lambda pipe: pipe.hset(device_key(record["id"]), "tokens", msgspec.json.encode(tokens).decode()),
+            lambda pipe: pipe.set(device_token_key(digest(token)), record["id"]),
+        )
         device = await self.device_by_token(token)
         assert device is not None
         return device, token

@@ -1,8 +1,10 @@
 """Every Redis key name, built in one place.
 
-All keys of one site carry the hash tag ``{site}`` so each Lua script touches a single cluster slot.
-The only key outside a site is the visitor-token index, written before the issuing script runs.
-Scripts receive the names (or prefixes) they need from here; they never spell a key themselves.
+All keys of one site carry the hash tag ``{site}`` so each Lua script touches a single cluster slot (every script
+call is checked: ``server.storeclient.check_one_slot``). Keys outside a site (the visitor-token index and reservation
+codes, written before the script that needs them runs; staff, sessions, devices, the global audit list) are never
+given to a script: on a Cluster they may live on any node. Scripts receive the names (or prefixes) they need from
+here; they never spell a key themselves.
 """
 
 from __future__ import annotations
@@ -267,7 +269,9 @@ class SiteKeys:
         return f"{self.base}:paused"
 
 
-# ---- staff, devices, sessions, audit: not per site (each is a single-key operation) -------------
+# ---- staff, devices, sessions, audit: not per site -----------------------------------------------------------
+# Changed one key at a time, or several in ``server.storeclient.transactions`` (one transaction per hash slot on a
+# Cluster, in an order that never leaves a key pointing to one not written yet).
 
 
 def staff_key(login: str) -> str:
