@@ -80,6 +80,8 @@ class Hub:
         self.last_seq: dict[str, int] = {}
         self._ready: dict[str, bool] = {s.id: False for s in config.sites}
         self._tasks: list[asyncio.Task[None]] = []
+        self._last_event: dict[str, tuple[str, Any]] = {}
+        """Site -> (id, data) of the last event its reader handed out: a reconnect checks the stream still has it."""
         self._decoder = msgspec.json.Decoder()
         self.events_seen = 0
         self.watchers: list[Callable[[str, str], Awaitable[None]]] = []
@@ -168,6 +170,16 @@ class Hub:
                     await pubsub.aclose()
                     await redis.aclose()
 
+    async def _diverged(self, redis: Redis, site: str, last_id: str) -> bool:
+        """Whether the stream no longer holds the last event this process handed out as it was: after a failover
+        the new master may have the same seq numbers for other events (the ones it lacked were never confirmed to
+        their requests, but boards saw them), so a lower seq alone does not tell."""
+        seen = self._last_event.get(site)
+        if seen is None or seen[0] != last_id:
+            return False
+        entries: Any = await redis.xrange(SiteKeys(site).events, min=last_id, max=last_id)
+        return not entries or (entries[0][1].get("e") or entries[0][1].get(b"e")) != seen[1]
+
     def _resync_all(self, site: str) -> None:
         for sub in tuple(self.subscribers[site]):
             sub.push(RESYNC)
@@ -184,10 +196,11 @@ class Hub:
                 current = int(await redis.get(keys.seq) or 0)
                 if last_id is None:
                     last_id = f"{current}-0" if current else "0-0"
-                elif current < self.last_seq.get(site, 0):
-                    # The store came back without our history (no persistence): start over and tell clients.
-                    log.error("site %s: event seq went back from %s to %s; clients resync",
-                              site, self.last_seq.get(site), current)  # fmt: skip
+                elif current < self.last_seq.get(site, 0) or await self._diverged(redis, site, last_id):
+                    # The store came back without our history (no persistence, or a Sentinel failover to a replica
+                    # that had not received the last events): start over and tell clients.
+                    log.error("site %s: the event stream no longer holds event %s (seq now %s); clients resync",
+                              site, last_id, current)  # fmt: skip
                     last_id = f"{current}-0" if current else "0-0"
                     self.last_seq[site] = current
                     self._resync_all(site)
@@ -202,6 +215,7 @@ class Hub:
                             for watch in self.watchers:
                                 await watch(site, data)
                             last_id = eid
+                            self._last_event[site] = (eid, data)
                             self._dispatch(site, int(eid.split("-", 1)[0]), data)
             except asyncio.CancelledError:
                 if redis is not None:
