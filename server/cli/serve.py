@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import secrets
 import signal
 import sys
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from server.auth.principals import DeviceKind, Role
 from server.cli.common import Options, Subcommands, announce_url, exit_on_signal, iso_datetime, settings_of
 from server.config import Config, ConfigError, load_config
-from server.settings import Settings
+from server.settings import Settings, SettingsError
+from server.settings import check_workers as _check_workers
 
 if TYPE_CHECKING:
+    from litestar import Litestar
+
     from server.auth.accounts import Accounts
     from server.embedded import StoreKeeper
 
@@ -36,6 +42,8 @@ def register(sub: Subcommands, options: Options) -> None:
     serve.add_argument("--demo", action="store_true", help="print how to open each page and try the API")
     serve.add_argument("--clock", type=iso_datetime, default=None, metavar="ISO-TIME",
                        help="start the server clock at this instant (training mode), e.g. 2026-11-24T10:00")  # fmt: skip
+    serve.add_argument("--workers", type=_workers, default=None, metavar="N",
+                       help="server processes sharing the port (default 1, or MADOGUCHI_WORKERS)")  # fmt: skip
     serve.set_defaults(run=run)
 
 
@@ -45,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     from server.app import create_app
     from server.embedded import PRIVATE_UMASK, EmbeddedError, make_private, private_dir
 
-    settings = settings_of(args, host=args.host, port=args.port, demo=args.demo or None, clock_start=args.clock)
+    settings = settings_of(
+        args, host=args.host, port=args.port, demo=args.demo or None, clock_start=args.clock, workers=args.workers
+    )
     try:
         config = load_config(settings.config_path)
     except ConfigError as exc:
@@ -71,7 +81,13 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, exit_on_signal)
     announced = announce_url(settings)
     try:
-        app = create_app(settings, redis_url=redis_url, config=config, embedded=embedded is not None)
+        if settings.workers > 1:
+            # each worker process builds its own app (``worker_app``) from what this one decided; the socket is
+            # bound here once and shared, and a worker that dies is started again
+            os.environ[WORKER_SPEC] = json.dumps(_worker_spec(settings, redis_url, embedded is not None))
+            app: Any = f"{__name__}:worker_app"
+        else:
+            app = create_app(settings, redis_url=redis_url, config=config, embedded=embedded is not None)
         print(banner(settings, config), flush=True)
         print(asyncio.run(first_start(settings, config, redis_url)), flush=True)
         # long-polling print agents and websockets would hold a graceful shutdown open: they reconnect anyway
@@ -81,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         uvicorn.run(
             app, host=settings.host, port=settings.port, log_level="info", lifespan="on",
             timeout_graceful_shutdown=3, ws_per_message_deflate=False, proxy_headers=False,
+            workers=settings.workers, factory=settings.workers > 1,
         )  # fmt: skip
     except SystemExit:
         pass
@@ -89,6 +106,49 @@ def run(args: argparse.Namespace) -> int:
         if embedded is not None:
             embedded.stop()
     return 0
+
+
+WORKER_SPEC = "MADOGUCHI_WORKER_SPEC"
+"""Set by ``serve --workers N`` for its worker processes: what the parent decided (the store, the clock's start)."""
+
+
+def _workers(value: str) -> int:
+    try:
+        return _check_workers("--workers", value)
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _worker_spec(settings: Settings, redis_url: str, embedded: bool) -> dict[str, Any]:
+    return {
+        "redis_url": redis_url,
+        "embedded": embedded,
+        "config": str(settings.config_path),
+        "data_dir": str(settings.data_dir),
+        "host": settings.host,
+        "port": settings.port,
+        "clock": settings.clock_start.isoformat() if settings.clock_start else None,
+        "started": time.time(),
+    }
+
+
+def worker_app() -> Litestar:
+    """The app of one ``serve --workers N`` process: the parent's store (its embedded store is started once, by
+    the parent) and settings, and a training clock that shows the same time in every worker."""
+    from server.app import create_app
+    from server.clock import Clock
+
+    spec = json.loads(os.environ[WORKER_SPEC])
+    settings = Settings.from_env(
+        os.environ, config_path=Path(spec["config"]), data_dir=Path(spec["data_dir"]), host=spec["host"],
+        port=spec["port"],
+    )  # fmt: skip
+    config = load_config(settings.config_path)
+    clock = Clock(config.timezone)
+    if spec["clock"]:
+        started = datetime.fromisoformat(spec["clock"])
+        clock.set(started + timedelta(seconds=time.time() - float(spec["started"])))
+    return create_app(settings, redis_url=spec["redis_url"], config=config, clock=clock, embedded=spec["embedded"])
 
 
 def _embedded_store(data_dir: Path) -> StoreKeeper:
