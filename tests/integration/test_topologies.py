@@ -461,6 +461,9 @@ async def test_cluster_two_servers_share_the_queue_and_follow_a_moved_slot(
     ).json()
     assert [c["number"] for c in state["recent"]][:1] == [number]  # server B reads the moved slot too
 
+    ready = await clients(b.url).get("/readyz")
+    assert ready.status_code == 200 and ready.json()["ready"], ready.text  # for the load balancer in front
+
     # a revocation goes out on the control channel: server B closes the Tsuyazaki board's socket at once
     await revoking_closes(cluster.url, people.boards[OTHER_SITE], other, servers=2)
 
@@ -567,6 +570,9 @@ async def test_sentinel_failover_mid_burst_loses_and_duplicates_no_acknowledged_
     number = await issue_and_call(kiosks[0], staff, "ch-booth-1", SITE)
     await board.until(called(number))
     await revoking_closes(group.url, people.boards[SITE], board, servers=2)
+    for served in (a, b):
+        ready = await clients(served.url).get("/readyz")
+        assert ready.status_code == 200 and ready.json()["ready"], ready.text
 
 
 # ---- several processes on one port ---------------------------------------------------------------------------
