@@ -339,6 +339,7 @@ def state(
         "seq": raw.seq,
         "business_date": bdate,
         "open": is_open_now(opening, now) and not raw.closed,
+        "closed": raw.closed,
         "training": training,
         "today": opening_entry(opening),
         "calling": calling,

@@ -547,6 +547,9 @@ class SiteState(msgspec.Struct, kw_only=True):
     seq: int
     business_date: str
     open: bool
+    """Issuing now: inside today's opening, before its last-ticket time, and the date not closed."""
+    closed: bool
+    """The business date was closed (and archived) already: nothing more is issued on it."""
     training: bool
     today: OpeningView
     services: Sequence[ServiceLine]

@@ -4,21 +4,23 @@
 // optionally English) through a queue, and also written on the screen.
 //
 // Live from the site socket only: the snapshot, then each event once in `seq` order; after a server or store
-// restart the socket reconnects with `since` and receives the calls made meanwhile. Waits are refreshed from
-// GET /api/v1/sites/{site}/state after ticket and counter events (one debounced request; the events carry no
-// waits). Nothing polls. With `?area=` only the counters of that area are shown and announced.
+// restart the socket reconnects with `since` and receives the calls made meanwhile. Push only: ticket and counter
+// events carry the waiting lines they changed (people waiting, the estimate), a calendar event today's opening, so
+// the board never reads the state again after an event (live.js applies them). Nothing polls. With `?area=` only
+// the counters of that area are shown and announced.
 //
 // The calls on screen are of one business date (numbers restart every day: yesterday's P002 is not today's). A
 // board left on overnight lets them go when the date changes: at the first minute of a new date by the server's
-// clock (it then takes the state of the new date), on `day.closed` of its date, and with any snapshot.
+// clock (it then asks its socket for the snapshot of the new date), on `day.closed` of its date, and with any
+// snapshot.
 
-import { api, ApiError } from "/static/web/api.js";
 import { localParts, serverNow, syncServerTime } from "/static/web/clock.js";
 import { $, debounce, h } from "/static/web/dom.js";
 import { loadCatalogsPatiently, t } from "/static/web/i18n.js";
 import { phrased, setPhrased } from "/static/web/linebreak.js";
 import { noticeText, noticesOf } from "/static/web/notices.js";
-import { pausedLines, withServiceChanged } from "/static/web/paused.js";
+import { applyEvent } from "/static/web/live.js";
+import { pausedLines } from "/static/web/paused.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { Announcer } from "./announcer.js";
 import { callParts, localEnglishVoice, speak, spokenNumber, VoicePlayer } from "./voice.js";
@@ -262,7 +264,7 @@ function pausesKey() {
   return JSON.stringify(pausedLines(board.services).map((line) => [line.id, line.pause]));
 }
 
-/** The ticker again when a pause began, ended or changed its reason (not on every refresh: it would restart). */
+/** The ticker again when a pause began, ended or changed its reason (not on every event: it would restart). */
 function renderPauses() {
   const shown = pausesKey();
   if (shown === board.pausesShown) return;
@@ -327,7 +329,7 @@ function tick() {
   const now = serverNow();
   $("#date").textContent = dateJa.format(now);
   $("#clock").textContent = timeJa.format(now);
-  if (board.businessDate && localParts(now).date > board.businessDate) refreshSoon(); // a new business date
+  if (board.businessDate && localParts(now).date > board.businessDate) board.socket?.requestSnapshot(); // a new date
   setTimeout(tick, 60000 - (now.getTime() % 60000) + 50); // just after the next minute starts
 }
 
@@ -396,10 +398,6 @@ function released(message) {
 
 function onEvent(message) {
   const type = message.type ?? "";
-  if (type === "calendar.changed") {
-    refreshSoon(); // an admin changed the calendar: today's services, hours or venue may have changed
-    return;
-  }
   if (type === "ticket.called") called(message, "call");
   else if (type === "ticket.recalled") called(message, "recall");
   else if (type.startsWith("ticket.") && type !== "ticket.issued") released(message);
@@ -408,50 +406,23 @@ function onEvent(message) {
     board.calling.clear();
     board.recent = [];
   }
+  // the waiting lines, today's opening and the notices, as the event left them
+  const state = { services: board.services, today: board.today, notices: board.notices, business_date: board.businessDate };
+  ({ services: board.services, today: board.today, notices: board.notices } = applyEvent(state, message));
   if (type === "notice.changed") {
-    board.notices = noticesOf(message);
     renderTicker();
     return;
   }
-  if (type === "service.changed") {
-    board.services = withServiceChanged(board.services, message);
-    renderWaits();
-    renderPauses();
-    return;
-  }
-  if (type.startsWith("ticket.") || type === "counter.changed" || type === "day.closed") {
-    render();
-    refreshSoon();
-  }
+  if (type === "calendar.changed") renderPlace(); // an admin changed the calendar: today's services, hours or venue
+  if (type.startsWith("ticket.") || type === "day.closed") render();
+  else renderWaits();
+  renderPauses();
 }
-
-async function refresh() {
-  try {
-    const { data } = await api(`/api/v1/sites/${encodeURIComponent(SITE)}/state`);
-    board.services = data.services ?? board.services;
-    board.today = data.today ?? board.today;
-    renderPlace();
-    if (data.business_date && data.business_date !== board.businessDate) {
-      applyCalls(data); // a new business date: none of the earlier date's calls stay
-      render();
-      renderPauses();
-      return;
-    }
-    renderWaits();
-    renderPauses();
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) location.reload();
-  }
-}
-
-const refreshSoon = debounce(refresh, 300);
 
 function onStatus(status) {
-  const wasLive = board.live;
   board.live = status === "live";
   $("#connection").hidden = status !== "reconnecting";
   document.body.dataset.connection = status;
-  if (board.live && !wasLive) refreshSoon();
   render();
 }
 

@@ -5,13 +5,15 @@
 // and the tickets waiting for it, each with the guide's three answers: move it to another service (same number,
 // same place by issue order), cancel it with a printed "please come back" slip, or book the visitor a reservation
 // (guide-book.js). Move and slip also for all the waiting tickets at once. The state comes live from the site
-// socket (`service.changed`, the staff projection says who paused it); the tickets from the queue's refresh.
+// socket (`service.changed`, the staff projection says who paused it), the tickets too, in the order the server
+// will call them (ticket events carry the staff lines with that order).
 
 import { api } from "/static/web/api.js";
 import { h } from "/static/web/dom.js";
 import { t } from "/static/web/i18n.js";
+import { inCallOrder } from "/static/web/live.js";
 import { pausedLines } from "/static/web/paused.js";
-import { callOrder, ticketRow, timeOf } from "./guide-queue.js";
+import { ticketRow, timeOf } from "./guide-queue.js";
 
 const enc = encodeURIComponent;
 
@@ -108,7 +110,7 @@ export class PausedServices {
     const paused = pausedLines(state?.services);
     const offered = (state?.services ?? []).filter((line) => line.available_now && !line.paused);
     this.box.hidden = paused.length === 0;
-    this.box.replaceChildren(...paused.map((line) => this.block(line, offered, waiting.filter((x) => x.service === line.id).sort(callOrder), lang)));
+    this.box.replaceChildren(...paused.map((line) => this.block(line, offered, inCallOrder(line, waiting.filter((x) => x.service === line.id)), lang)));
   }
 
   block(line, offered, tickets, lang) {

@@ -1,15 +1,11 @@
-// The guide console's live queue: per service, the tickets waiting (priority first, then by issue time, as
-// they will be called), each with reprint and cancel; the numbers being called now; and today's no-shows, each
+// The guide console's live queue: per service, the tickets waiting in the order the server will call them (the
+// staff line's `order`), each with reprint and cancel; the numbers being called now; and today's no-shows, each
 // with "reinstate" for a visitor who comes back to reception.
 
 import { h } from "/static/web/dom.js";
 import { phrased } from "/static/web/linebreak.js";
 import { t } from "/static/web/i18n.js";
-
-export function callOrder(a, b) {
-  if (Boolean(a.priority) !== Boolean(b.priority)) return a.priority ? -1 : 1;
-  return String(a.issued_at ?? "").localeCompare(String(b.issued_at ?? ""));
-}
+import { inCallOrder } from "/static/web/live.js";
 
 export function timeOf(iso) {
   return iso ? iso.slice(11, 16) : "";
@@ -54,7 +50,7 @@ export class QueueView {
     const lines = (state?.services ?? []).filter((line) => !line.paused && (line.available_now || byService.has(line.id)));
     const busy = lines.filter((line) => byService.has(line.id));
     const idle = lines.filter((line) => !byService.has(line.id));
-    const blocks = busy.map((line) => this.service(line, byService.get(line.id).sort(callOrder), lang));
+    const blocks = busy.map((line) => this.service(line, inCallOrder(line, byService.get(line.id)), lang));
     if (idle.length) blocks.push(this.idle(idle, lang));
     this.queueEl.replaceChildren(...blocks);
     this.renderCalling(state, lang);

@@ -3,15 +3,16 @@
 // the visitors only directed and the calls taken (tallies); pause a service during an outage and move, send home
 // with a slip, or book the visitors who waited for it (guide-pause.js, guide-book.js).
 //
-// Live from the site socket (a staff session gets the staff projection): ticket and counter events refresh
-// the waits and the waiting tickets from the API, printer events update the printers and the alerts at once.
-// Nothing polls.
+// Live from the site socket (a staff session gets the staff projection): the snapshot lists the tickets waiting,
+// called and the no-shows, and every event is applied to it (live.js): ticket events carry the ticket and the lines
+// with the order the server will call them, so the queue never reads the state again after an event. Printer
+// events update the printers and the alerts at once. Nothing polls.
 
 import { api, ApiError, newKey } from "/static/web/api.js";
 import { $, $all, debounce } from "/static/web/dom.js";
+import { applyEvent } from "/static/web/live.js";
 import { loadCatalogs, t } from "/static/web/i18n.js";
 import { rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
-import { withServiceChanged } from "/static/web/paused.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { TallyPanel } from "/static/office/tallies.js";
 import { normalizeCode, validCode } from "./codes.js";
@@ -32,11 +33,14 @@ const names = Object.fromEntries(boot.services.map((s) => [s.id, s.names]));
 
 const guide = {
   lang: rememberedLanguage(LANG_KEY),
-  state: null,
-  waiting: [],
-  called: [],
-  noShows: [],
+  state: null, // the staff snapshot, kept by the events
 };
+
+/** Today's tickets of the site with `status` (the staff snapshot lists those waiting, called or serving, and the
+ * no-shows). */
+function ticketsWith(status) {
+  return (guide.state?.tickets ?? []).filter((ticket) => ticket.status === status);
+}
 
 const lang = () => guide.lang;
 const serviceName = (id) => (guide.lang === "en" ? names[id]?.en : names[id]?.ja) ?? id;
@@ -54,7 +58,7 @@ function failed(error) {
 }
 
 function ticketByNumber(number) {
-  return [...guide.waiting, ...guide.called].find((ticket) => ticket.number === number);
+  return [...ticketsWith("waiting"), ...ticketsWith("called")].find((ticket) => ticket.number === number);
 }
 
 async function reprint(ticket) {
@@ -80,7 +84,6 @@ async function cancel(ticket) {
   try {
     await api(`/api/v1/tickets/${encodeURIComponent(ticket.id)}/cancel`, { method: "POST" });
     say(result, t(guide.lang, "guide.cancelled", { number: ticket.number }), "ok");
-    refreshSoon();
   } catch (error) {
     say(result, t(guide.lang, "guide.error", { detail: error.detail || error.code }), "error");
     failed(error);
@@ -97,7 +100,6 @@ async function reinstate(ticket) {
   try {
     await api(`/api/v1/tickets/${encodeURIComponent(ticket.id)}/reinstate`, { method: "POST", key: newKey("guide") });
     say(result, t(guide.lang, "guide.reinstated", { number: ticket.number }), "ok");
-    refreshSoon();
   } catch (error) {
     say(result, t(guide.lang, "guide.error", { detail: error.detail || error.code }), "error");
     failed(error);
@@ -136,7 +138,7 @@ const issuePanel = new IssuePanel(
     closed: $("#issue-closed"),
     result: $("#issue-result"),
   },
-  { site: SITE, lang, serviceName, onIssued: () => refreshSoon(), onError: failed },
+  { site: SITE, lang, serviceName, onIssued: () => {}, onError: failed },
 );
 const queue = new QueueView($("#queue"), $("#calling"), $("#no-shows"), {
   lang,
@@ -178,12 +180,11 @@ const booking = new BookingDialog(
     site: SITE, lang, serviceName, today: () => guide.state?.business_date, onError: failed,
     onDone: (text) => {
       if (text) say($("#paused-result"), text, "ok");
-      refreshSoon();
     },
   },
 );
 const pausedServices = new PausedServices($("#paused-services"), {
-  site: SITE, lang, serviceName, onError: failed, onChanged: () => refreshSoon(), onBook: (ticket) => booking.open(ticket),
+  site: SITE, lang, serviceName, onError: failed, onChanged: () => render(), onBook: (ticket) => booking.open(ticket),
   say: (text, kind) => say($("#paused-result"), text, kind),
 });
 
@@ -200,8 +201,8 @@ function render() {
   tallies.render();
   issuePanel.render(guide.state);
   pauseForm.render(guide.state);
-  pausedServices.render(guide.state, guide.waiting);
-  queue.render(guide.state, guide.waiting, guide.noShows);
+  pausedServices.render(guide.state, ticketsWith("waiting"));
+  queue.render(guide.state, ticketsWith("waiting"), ticketsWith("no_show"));
   printers.render();
   reservations.render();
   const date = guide.state?.business_date;
@@ -217,27 +218,14 @@ function languageChanged(code) {
 
 // ---- data ------------------------------------------------------------------------------------------------
 
-async function refresh() {
-  try {
-    const [state, waiting, called, noShows] = await Promise.all([
-      api(`${SITE_PATH}/state`),
-      api(`${SITE_PATH}/tickets?status=waiting`),
-      api(`${SITE_PATH}/tickets?status=called`),
-      api(`${SITE_PATH}/tickets?status=no_show`),
-    ]);
-    const dateChanged = reservations.date !== state.data.business_date;
-    guide.state = state.data;
-    guide.waiting = waiting.data;
-    guide.called = called.data;
-    guide.noShows = noShows.data;
-    render();
-    if (dateChanged) reservations.load(state.data.business_date);
-  } catch (error) {
-    failed(error);
-  }
+/** The staff snapshot of the socket (its connect, or a reconnect beyond the kept history). */
+function useSnapshot(state) {
+  const dateChanged = reservations.date !== state.business_date;
+  guide.state = state;
+  render();
+  if (dateChanged) reservations.load(state.business_date);
 }
 
-const refreshSoon = debounce(refresh, 150);
 const refreshPrinters = debounce(async () => {
   try {
     const { data } = await api(`/api/v1/printers?site=${encodeURIComponent(SITE)}`);
@@ -248,14 +236,9 @@ const refreshPrinters = debounce(async () => {
 }, 300);
 
 function onEvent(message) {
+  guide.state = applyEvent(guide.state, message);
   if (message.type === "notice.changed") {
-    if (guide.state) guide.state = { ...guide.state, notices: message.notices };
     notices?.load(message.notices);
-    return;
-  }
-  if (message.type === "service.changed") {
-    if (guide.state) guide.state = { ...guide.state, services: withServiceChanged(guide.state.services, message) };
-    render();
     return;
   }
   if (message.type === "reservation.changed") {
@@ -272,8 +255,8 @@ function onEvent(message) {
     refreshPrinters();
     return;
   }
-  if (message.type?.startsWith("ticket.") || message.type === "counter.changed" || message.type === "day.closed") {
-    refreshSoon();
+  if (message.type?.startsWith("ticket.") || ["counter.changed", "day.closed", "service.changed", "calendar.changed"].includes(message.type)) {
+    render();
   }
 }
 
@@ -281,7 +264,6 @@ function onStatus(status) {
   $("#connection").hidden = status !== "reconnecting";
   document.body.dataset.connection = status;
   if (status === "live") {
-    refresh();
     refreshPrinters();
     reservations.reload(); // bookings made while the socket was down
     tallies.load(); // and counts
@@ -297,10 +279,7 @@ async function start() {
   });
   setStaffLanguage(guide.lang);
   new LiveSocket(`/ws/v1/sites/${encodeURIComponent(SITE)}`, {
-    onSnapshot: (state) => {
-      guide.state = state;
-      render();
-    },
+    onSnapshot: useSnapshot,
     onEvent,
     onStatus,
     onDenied: () => location.reload(),

@@ -1,19 +1,21 @@
 // The reception kiosk (/kiosk/{site}): choose a service, get a numbered ticket; or check in a reservation.
 //
-// Live: the site socket's snapshot, then events; every ticket or counter event refreshes the waits from
-// GET /api/v1/sites/{site}/state (the events carry no waits). No polling: the only timers are the ones that
-// change the screen at a known time (last ticket, next opening, inactivity).
+// Live: the site socket's snapshot, then events, applied to it (live.js): ticket and counter events carry the
+// waiting lines they changed, a calendar event today's opening, so the kiosk never reads the state again after an
+// event. No polling: the only timers are the ones that change the screen at a known time (last ticket, next
+// opening, inactivity); then the socket is asked for a fresh snapshot.
 //
 // One touch, one ticket: a touch makes an idempotency key, and any retry of that touch (no answer, store
 // down, server restarting) sends the same key, so the server returns the same ticket instead of a second.
 // Further touches are ignored while a ticket is being issued.
 
-import { api, ApiError, newKey, retryable } from "/static/web/api.js";
+import { api, newKey, retryable } from "/static/web/api.js";
 import { msUntil, localParts, syncServerTime } from "/static/web/clock.js";
-import { $, debounce } from "/static/web/dom.js";
+import { $ } from "/static/web/dom.js";
 import { htmlLang, loadCatalogsPatiently, t, translateTree } from "/static/web/i18n.js";
 import { noticesOf, renderNotices } from "/static/web/notices.js";
-import { pauseReasons, withServiceChanged } from "/static/web/paused.js";
+import { applyEvent } from "/static/web/live.js";
+import { pauseReasons } from "/static/web/paused.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { CheckInPanel, isCodeKey } from "./checkin.js";
 import { nextOpening, renderClosed } from "./closed.js";
@@ -36,6 +38,7 @@ const kiosk = {
   jobs: new Map(), // print job id -> latest state, for jobs whose events beat the issue answer
   next: undefined, // next opening (undefined: not looked up yet)
   timer: null,
+  socket: null,
 };
 
 const names = Object.fromEntries(boot.services.map((s) => [s.id, s.names]));
@@ -178,53 +181,39 @@ function scheduleChange() {
   }, wait);
 }
 
-async function refresh() {
-  try {
-    const { data } = await api(`/api/v1/sites/${encodeURIComponent(SITE)}/state`);
-    applyState(data);
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) location.reload();
-  }
+/** A fresh snapshot from the socket: the day changed with the clock, or issuing was refused (closed, paused). */
+function refresh() {
+  kiosk.socket?.requestSnapshot();
 }
-
-const refreshSoon = debounce(refresh, 200);
 
 // ---- live -----------------------------------------------------------------------------------------------
 
 function onEvent(message) {
-  if (message.type === "calendar.changed") {
-    kiosk.next = undefined; // an admin changed the calendar: today's hours or the next opening may have moved
-    refreshSoon();
-    return;
-  }
   if (message.type === "printer.changed" && message.job) {
     kiosk.jobs.set(message.job.id, message.job.state);
     if (kiosk.jobs.size > RECENT_JOBS) kiosk.jobs.delete(kiosk.jobs.keys().next().value);
     ticketScreen.jobChanged(message.job);
     return;
   }
-  if (message.type === "notice.changed" && kiosk.state) {
-    kiosk.state = { ...kiosk.state, notices: noticesOf(message) };
-    render();
-    return;
-  }
-  if (message.type === "service.changed" && kiosk.state) {
-    kiosk.state = { ...kiosk.state, services: withServiceChanged(kiosk.state.services, message) };
-    render();
-    return;
-  }
-  if (message.type?.startsWith("ticket.") || message.type === "counter.changed" || message.type === "day.closed") {
-    refreshSoon();
+  if (!kiosk.state) return;
+  const next = applyEvent(kiosk.state, message);
+  if (message.type === "calendar.changed") {
+    kiosk.next = undefined; // an admin changed the calendar: today's hours or the next opening may have moved
+    applyState(next);
+  } else if (next.open !== kiosk.state.open) {
+    applyState(next); // the day was closed
+  } else {
+    const changed = next.services !== kiosk.state.services || next.notices !== kiosk.state.notices;
+    kiosk.state = next;
+    if (changed) render();
   }
 }
 
 function onStatus(status) {
-  const wasLive = kiosk.live;
   kiosk.live = status === "live";
   const banner = $("#connection");
   banner.hidden = status !== "reconnecting";
   document.body.dataset.connection = status;
-  if (kiosk.live && !wasLive && kiosk.state) refresh(); // back after a gap: the waits may have changed
   render();
 }
 
@@ -332,7 +321,7 @@ async function start() {
   document.addEventListener("keydown", onKey);
   new IdleTimer(boot.idle_ms, onIdle);
   setLanguage("ja");
-  new LiveSocket(`/ws/v1/sites/${encodeURIComponent(SITE)}`, {
+  kiosk.socket = new LiveSocket(`/ws/v1/sites/${encodeURIComponent(SITE)}`, {
     onSnapshot: applyState,
     onEvent,
     onStatus,

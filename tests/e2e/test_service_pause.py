@@ -74,9 +74,10 @@ async def test_a_manager_pauses_card_pickup_and_resumes_it(create_server: Any, p
     # the guide console: the paused service's block with its waiting tickets
     block = guide.locator(".g-paused[data-service=pickup]")
     await expect(block.locator(".g-paused-reason")).to_have_text(REASON_JA)
-    # priority first, then by issue time (P001 is at a counter, P007 a checked-in reservation)
+    # in the order the server will call them: priority first, then by issue time; P007, a reservation checked in for
+    # 10:30, waits until its slot is near (P001 is at a counter)
     await expect(block.locator(".g-num")).to_have_text(
-        ["P006", "P002", "P003", "P004", "P005", "P007", waiting["number"]]
+        ["P006", "P002", "P003", "P004", "P005", waiting["number"], "P007"]
     )
     await expect(guide.locator(".g-service[data-service=pickup]")).to_be_disabled()
 

@@ -3,20 +3,18 @@
 // current wait; today's totals. The timers tick in the browser from the server's clock (clock.js), not the PC's.
 //
 // Push only: the site's socket (the staff projection, shared with the other sections through kit.watchSite) gives
-// the snapshot when it connects (or resyncs beyond the kept history), then every event, applied here:
-// counter.changed sets a counter's state, operator and services; ticket events move the number a counter holds
-// (ticket.called/recalled start the "called" timer at the event's time, ticket.serving the "serving" one, every
-// other one lets the number go). Ticket events do not carry the waiting lines yet (DESIGN §5 wants them to): after
-// a burst of ticket, service or counter events the page reads the site's state once (one request, 300 ms after the
-// burst's last event) for the lines and the totals only. A day close or a calendar change reads the whole state, and
-// so does the first showing after another section opened the site's socket (see watch()).
+// the snapshot when it connects (or resyncs beyond the kept history), then every event, applied to it (live.js):
+// counter.changed sets a counter's state, operator and services; ticket events carry the ticket (the number a
+// counter holds, with the times of its call and its start) and the lines of the services they touched (people
+// waiting, the longest wait, the estimate), and the status the ticket came from (the totals follow it); a day close
+// or a calendar change carry what changed too. The page never reads the state after an event; kit.watchSite keeps
+// the snapshot it hands a section that opens later current the same way.
 
-import { api } from "/static/web/api.js";
 import { serverNow } from "/static/web/clock.js";
-import { $, debounce, h } from "/static/web/dom.js";
-import { boot, failed, say, siteName, tell, ui, watchSite } from "/static/admin/kit.js";
+import { $, h } from "/static/web/dom.js";
+import { applyEvent } from "/static/web/live.js";
+import { boot, say, siteName, ui, watchSite } from "/static/admin/kit.js";
 
-const REFRESH_MS = 300;
 const COUNTER_STATUS = {
   open: "staff.admin.floor.status.open",
   paused: "staff.admin.floor.status.paused",
@@ -30,12 +28,8 @@ const TOTALS = [
   ["no_show", "staff.admin.floor.no_show"],
   ["cancelled", "staff.admin.floor.cancelled"],
 ];
-/** Events after which the whole state is read again (the day or the opening changed), not only the lines. */
-const WHOLE = new Set(["day.closed", "calendar.changed"]);
 
 const floors = new Map(); // site -> the staff snapshot, kept current by the events
-const refreshers = new Map(); // site -> its debounced read of the state
-const linesSeq = new Map(); // site -> seq of the state the lines were last read from (older answers are dropped)
 const watched = new Set(); // sites whose socket this section listens to
 let shown = null; // the site on screen
 
@@ -157,101 +151,21 @@ function redraw(site) {
 
 // ---- the state, kept by the events -----------------------------------------------------------------------
 
-function holder(state, ticketId) {
-  return (state.counters ?? []).find((c) => c.ticket?.id === ticketId);
-}
-
-function counterChanged(state, view) {
-  let counter = state.counters.find((c) => c.id === view.id);
-  if (!counter) {
-    if (view.status === "closed") return; // a counter not in today's opening stays off the floor while closed
-    counter = { id: view.id, ticket: null };
-    state.counters.push(counter);
-  }
-  Object.assign(counter, { label: view.label, area: view.area, status: view.status, services: view.services, reason: view.reason, operator: view.operator });
-}
-
-function ticketMoved(state, type, ticket, at) {
-  const held = holder(state, ticket.id);
-  if (type === "ticket.called" || type === "ticket.recalled") {
-    const counter = state.counters.find((c) => c.id === ticket.counter);
-    if (held && held !== counter) held.ticket = null;
-    if (!counter) return;
-    counter.ticket = { ...(counter.ticket?.id === ticket.id ? counter.ticket : {}), ...ticket, status: "called", called_at: at, serving_at: null };
-    counter.current_number = ticket.number;
-    if (ticket.operator) counter.operator = ticket.operator;
-  } else if (type === "ticket.serving" && held) {
-    held.ticket = { ...held.ticket, status: "serving", serving_at: at };
-  } else if (held && ticket.status !== "called" && ticket.status !== "serving") {
-    held.ticket = null;
-    held.current_number = null;
-  }
-}
-
-function applyEvent(site, message) {
-  const state = floors.get(site);
-  const type = message.type ?? "";
-  if (!state) return;
-  if (typeof message.seq === "number") state.seq = message.seq;
-  if (WHOLE.has(type)) {
-    refresher(site)(true);
-    return;
-  }
-  if (type === "counter.changed" && message.counter) counterChanged(state, message.counter);
-  else if (type.startsWith("ticket.") && message.ticket) ticketMoved(state, type, message.ticket, message.at);
-  else if (type !== "service.changed") return;
-  redraw(site);
-  refresher(site)(false);
-}
-
-/** One read of the site's state after a burst of events: the lines and totals (or, `whole`, everything). */
-function refresher(site) {
-  if (!refreshers.has(site)) {
-    let whole = false;
-    const read = debounce(async () => {
-      const everything = whole;
-      whole = false;
-      try {
-        const { data } = await api(`/api/v1/sites/${encodeURIComponent(site)}/state`);
-        tell($("#floor-result"), ""); // a failure said before is over
-        if (data.seq < (linesSeq.get(site) ?? -1)) return; // an answer older than one already applied
-        linesSeq.set(site, data.seq);
-        const state = floors.get(site);
-        if (everything || !state) {
-          floors.set(site, data);
-          if (state?.seq > data.seq) refresher(site)(true); // events came meanwhile: they are in the next answer
-        } else {
-          Object.assign(state, { services: data.services, totals: data.totals, open: data.open, today: data.today, business_date: data.business_date });
-        }
-        redraw(site);
-      } catch (error) {
-        failed($("#floor-result"), error);
-      }
-    }, REFRESH_MS);
-    refreshers.set(site, (all) => {
-      whole ||= all;
-      read();
-    });
-  }
-  return refreshers.get(site);
-}
-
 function watch(site) {
   if (watched.has(site)) return;
   watched.add(site);
-  // Another section may have opened the site's socket long ago: the snapshot it kept is then handed over at once,
-  // without the events since, so the state is read once more (the events from now on apply to that).
-  let handedOver = true;
   watchSite(site, {
     snapshot: (state) => {
-      floors.set(site, structuredClone(state));
-      linesSeq.set(site, state.seq);
-      if (handedOver) refresher(site)(true);
+      floors.set(site, state);
       redraw(site);
     },
-    event: (message) => applyEvent(site, message),
+    event: (message) => {
+      const state = floors.get(site);
+      if (!state) return;
+      floors.set(site, applyEvent(state, message));
+      redraw(site);
+    },
   });
-  handedOver = false;
 }
 
 function choose(site) {

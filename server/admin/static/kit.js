@@ -5,6 +5,7 @@
 import { ApiError } from "/static/web/api.js";
 import { $, h } from "/static/web/dom.js";
 import { t } from "/static/web/i18n.js";
+import { applyEvent } from "/static/web/live.js";
 import { LiveSocket } from "/static/web/ws.js";
 
 export const boot = JSON.parse(document.body.dataset.boot);
@@ -156,7 +157,8 @@ function setConnection(status) {
 
 /**
  * Listen to a site's events (one socket per site, shared): `listener.snapshot(state)` for each snapshot (also
- * at once when one came already), `listener.event(message)` for every event.
+ * at once when one came already: the snapshot with every event since applied), `listener.event(message)` for every
+ * event.
  */
 export function watchSite(site, listener) {
   let entry = sockets.get(site);
@@ -170,6 +172,7 @@ export function watchSite(site, listener) {
         for (const l of current.listeners) l.snapshot?.(state);
       },
       onEvent: (message) => {
+        current.snapshot = applyEvent(current.snapshot, message);
         for (const l of current.listeners) l.event?.(message);
       },
       onStatus: (status) => {

@@ -2,15 +2,17 @@
 // actions on it (buttons and one-key shortcuts), the waiting lines, today's no-shows (reinstate one whose visitor
 // came back), the other counters and today's own count.
 //
-// Live from the site socket (staff projection): every ticket or counter event refreshes the counter and the
-// waiting lines from the API in one debounced request, so two consoles on the same counter show the same
-// thing. Every click sends an Idempotency-Key; when the answer does not come (server restarting, store down:
+// Live from the site socket (staff projection): the snapshot, then every event applied to it (live.js): ticket
+// events carry the ticket and the waiting lines with the order the server will call them, counter events the
+// counter, so two consoles on the same counter show the same thing without reading anything again. Every click
+// sends an Idempotency-Key; when the answer does not come (server restarting, store down:
 // 503) the message offers "retry", which sends the same key again: the server does the action at most once.
 
 import { api, newKey, retryable } from "/static/web/api.js";
 import { serverNow, syncServerTime } from "/static/web/clock.js";
-import { $, $all, debounce, h } from "/static/web/dom.js";
+import { $, $all, h } from "/static/web/dom.js";
 import { setPhrased } from "/static/web/linebreak.js";
+import { applyEvent } from "/static/web/live.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { boot, errorText, formatBusinessDate, nameOf, say, serviceName, signedOut, startPage } from "./common.js";
 import { ask, chosen, normalizeNumber } from "./dialogs.js";
@@ -18,7 +20,6 @@ import { QueueView } from "./queue.js";
 
 const SITE = boot.site.id;
 const COUNTER = boot.counter.id;
-const SITE_PATH = `/api/v1/sites/${encodeURIComponent(SITE)}`;
 const COUNTER_PATH = `/api/v1/counters/${encodeURIComponent(COUNTER)}`;
 const ME = boot.staff.login;
 
@@ -36,14 +37,15 @@ const KEYS = {
 };
 
 const desk = {
-  state: null,
-  waiting: [],
-  noShows: [],
-  ownCount: null,
+  state: null, // the staff snapshot, kept by the events
   busy: false,
   pending: null, // the last action that got no answer: retried with the same key
-  generation: 0, // bumped by every answer to an action: refreshes started before it are stale
 };
+
+/** Today's tickets of the site with `status` (the staff snapshot lists the waiting ones and the no-shows). */
+function ticketsWith(status) {
+  return (desk.state?.tickets ?? []).filter((ticket) => ticket.status === status);
+}
 
 // ---- what the counter is doing -------------------------------------------------------------------------
 
@@ -132,7 +134,7 @@ function renderCounter() {
   $("#change-services").textContent = say(c.status === "closed" ? "console.open_this_counter" : "console.change_services");
   $("#site-name").textContent = nameOf(boot.site);
   $("#business-date").textContent = formatBusinessDate(desk.state?.business_date);
-  $("#own-count").textContent = desk.ownCount === null ? "–" : say("console.own_count_n", { n: desk.ownCount });
+  $("#own-count").textContent = desk.state ? say("console.own_count_n", { n: desk.state.served_by?.[ME] ?? 0 }) : "–";
 }
 
 function renderButtons() {
@@ -170,7 +172,7 @@ function render() {
   renderCounter();
   renderTicket();
   renderButtons();
-  queue.render(desk.state, desk.waiting, counter().services ?? [], desk.noShows);
+  queue.render(desk.state, ticketsWith("waiting"), counter().services ?? [], ticketsWith("no_show"));
 }
 
 /** `offer`: a no-show ticket the message offers to reinstate (its number was called but it is a no-show). */
@@ -187,31 +189,6 @@ function showMessage(text, { kind = "error", retry = false, offer = null } = {})
 }
 
 // ---- data ------------------------------------------------------------------------------------------------
-
-async function refresh() {
-  const generation = desk.generation;
-  try {
-    const [state, waiting, noShows, mine] = await Promise.all([
-      api(`${SITE_PATH}/state`),
-      api(`${SITE_PATH}/tickets?status=waiting`),
-      api(`${SITE_PATH}/tickets?status=no_show`),
-      api(`${SITE_PATH}/tickets?status=done&operator=${encodeURIComponent(ME)}`),
-    ]);
-    if (generation !== desk.generation) {
-      refreshSoon(); // an action answered meanwhile: this picture may be older than what it showed
-      return;
-    }
-    desk.state = state.data;
-    desk.waiting = waiting.data;
-    desk.noShows = noShows.data;
-    desk.ownCount = mine.data.length;
-    render();
-  } catch (error) {
-    signedOut(error);
-  }
-}
-
-const refreshSoon = debounce(refresh, 100);
 
 /** Patch the counter from an action's answer at once (the events that follow bring the rest). */
 function holdTicket(ticket) {
@@ -243,7 +220,6 @@ async function send(spec) {
   try {
     const { data } = await api(spec.path, { method: "POST", body: spec.body, key });
     desk.pending = null;
-    desk.generation += 1;
     spec.after?.(data);
     if (spec.done) showMessage(spec.done(data), { kind: "ok" });
   } catch (error) {
@@ -259,7 +235,6 @@ async function send(spec) {
     desk.busy = false;
     delete document.body.dataset.busy;
     render();
-    refreshSoon();
   }
 }
 
@@ -315,12 +290,7 @@ async function callNumber(prefill = "") {
  */
 async function offerReinstate(number, error) {
   if (error.code !== "invalid_transition") return false;
-  try {
-    desk.noShows = (await api(`${SITE_PATH}/tickets?status=no_show`)).data;
-  } catch {
-    return false;
-  }
-  const ticket = desk.noShows.find((t) => t.number === number);
+  const ticket = ticketsWith("no_show").find((t) => t.number === number);
   if (!ticket) return false;
   showMessage(say("console.error.no_show", { number }), { offer: ticket });
   return true;
@@ -332,10 +302,7 @@ function reinstate(ticket) {
     action: "reinstate",
     id: `reinstate:${ticket.id}`,
     path: `/api/v1/tickets/${encodeURIComponent(ticket.id)}/reinstate`,
-    needed: () => desk.noShows.some((t) => t.id === ticket.id),
-    after: () => {
-      desk.noShows = desk.noShows.filter((t) => t.id !== ticket.id);
-    },
+    needed: () => ticketsWith("no_show").some((t) => t.id === ticket.id),
     done: () => say("console.done.reinstated", { number: ticket.number }),
   });
 }
@@ -446,13 +413,17 @@ function onKey(event) {
 // ---- live ------------------------------------------------------------------------------------------------
 
 function onEvent(message) {
-  if (message.type?.startsWith("ticket.") || message.type === "counter.changed" || message.type === "day.closed") refreshSoon();
+  const before = desk.state;
+  desk.state = applyEvent(desk.state, message);
+  // while an action is on its way the page waits for its answer (which redraws): the ticket it shows is then one
+  // the buttons and keys act on, never one they would ignore because the console is still busy
+  if (desk.busy) return;
+  if (desk.state?.tickets !== before?.tickets || desk.state?.counters !== before?.counters || desk.state?.services !== before?.services) render();
 }
 
 function onStatus(status) {
   $("#connection").hidden = status !== "reconnecting";
   document.body.dataset.connection = status;
-  if (status === "live") refreshSoon();
 }
 
 syncServerTime(document.body.dataset.serverNow, boot.timezone);
@@ -465,7 +436,6 @@ new LiveSocket(`/ws/v1/sites/${encodeURIComponent(SITE)}`, {
   onSnapshot: (state) => {
     desk.state = state;
     render();
-    refreshSoon();
   },
   onEvent,
   onStatus,

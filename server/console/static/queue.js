@@ -1,18 +1,14 @@
-// The console's right-hand side: per service, people waiting, the estimated wait and the tickets in the order
-// they will be called (this counter's services first), how long each has waited; then today's no-shows, newest
+// The console's right-hand side: per service, people waiting, the estimated wait and the tickets in the order the
+// server will call them (the staff line's `order`, from the server's call order; this counter's services first),
+// how long each has waited; then today's no-shows, newest
 // first, each with "reinstate" (the visitor came back); then the other counters.
 // A waiting number is a button: it opens "call this number" (when the counter may call).
 
 import { h } from "/static/web/dom.js";
 import { phrased } from "/static/web/linebreak.js";
 import { serverNow } from "/static/web/clock.js";
+import { inCallOrder } from "/static/web/live.js";
 import { say, serviceName } from "./common.js";
-
-/** Priority first, then by issue time: the order the guide console shows too. */
-function callOrder(a, b) {
-  if (Boolean(a.priority) !== Boolean(b.priority)) return a.priority ? -1 : 1;
-  return String(a.issued_at ?? "").localeCompare(String(b.issued_at ?? ""));
-}
 
 function minutesSince(iso) {
   if (!iso) return 0;
@@ -40,7 +36,7 @@ export class QueueView {
     const mine = new Set(serves);
     const lines = (state?.services ?? []).filter((line) => line.available_now || byService.has(line.id));
     lines.sort((a, b) => Number(mine.has(b.id)) - Number(mine.has(a.id)));
-    this.queueEl.replaceChildren(...lines.map((line) => this.service(line, (byService.get(line.id) ?? []).sort(callOrder), mine.has(line.id))));
+    this.queueEl.replaceChildren(...lines.map((line) => this.service(line, inCallOrder(line, byService.get(line.id) ?? []), mine.has(line.id))));
     this.renderNoShows(noShows);
     this.renderCounters(state);
   }

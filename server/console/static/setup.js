@@ -1,10 +1,12 @@
 // /console: choose the site (when the account works at several), the counter (those active in today's
 // opening, with their status, live), and the services it serves today (by default what the counter served
-// last, else every service offered today); "open" opens the counter and goes to its console.
+// last, else every service offered today); "open" opens the counter and goes to its console. Live from the site
+// socket: its snapshot, then every event applied to it (live.js), never a read of the state after an event.
 
 import { api, newKey } from "/static/web/api.js";
-import { $, debounce, h } from "/static/web/dom.js";
+import { $, h } from "/static/web/dom.js";
 import { phrased } from "/static/web/linebreak.js";
+import { applyEvent } from "/static/web/live.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { boot, errorText, formatBusinessDate, nameOf, say, serviceName, signedOut, startPage } from "./common.js";
 
@@ -145,19 +147,13 @@ function chooseCounter(id) {
   render();
 }
 
-async function loadState() {
-  try {
-    const { data } = await api(`/api/v1/sites/${encodeURIComponent(setup.site)}/state`);
-    setup.state = data;
-    if (setup.counter && !counterState(setup.counter)) setup.counter = null;
-    if (setup.counter && setup.chosen.size === 0) setup.chosen = defaultServices(counterState(setup.counter));
-    render();
-  } catch (error) {
-    if (!signedOut(error)) $("#setup-message").textContent = errorText(error);
-  }
+/** The site's state: the socket's snapshot, or the snapshot with an event applied. */
+function useState(state) {
+  setup.state = state;
+  if (setup.counter && !counterState(setup.counter)) setup.counter = null;
+  if (setup.counter && setup.chosen.size === 0) setup.chosen = defaultServices(counterState(setup.counter));
+  render();
 }
-
-const loadSoon = debounce(loadState, 150);
 
 function chooseSite(id) {
   if (setup.site === id) return;
@@ -173,9 +169,11 @@ function chooseSite(id) {
 /** Counter statuses change while the page is open (a colleague opens or closes one): follow them live. */
 function watch(site) {
   return new LiveSocket(`/ws/v1/sites/${encodeURIComponent(site)}`, {
-    onSnapshot: () => loadSoon(),
+    onSnapshot: (state) => useState(state),
     onEvent: (message) => {
-      if (message.type === "counter.changed" || message.type?.startsWith("ticket.") || message.type === "day.closed") loadSoon();
+      const next = applyEvent(setup.state, message);
+      if (next && (next.counters !== setup.state.counters || next.services !== setup.state.services)) useState(next);
+      else setup.state = next;
     },
     onStatus: (status) => {
       $("#connection").hidden = status !== "reconnecting";

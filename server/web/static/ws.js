@@ -1,6 +1,7 @@
 // The one reconnecting websocket client of every page (kiosk, guide console, boards, consoles, visitor page).
 //
-// A page never polls: it opens one socket, gets a snapshot, then every event of its site in `seq` order.
+// A page never polls: it opens one socket, gets a snapshot, then every event of its site in `seq` order, and applies
+// each to its copy of the snapshot (live.js); it never reads the snapshot again after an event.
 // When the socket drops (server restart, network, store down: close 1013) it reconnects by itself with
 // exponential backoff and jitter, asking for `?since=<last seq applied>` so it receives exactly what it
 // missed. A gap in `seq` means something was lost on the way: the client reconnects at once with `since`
@@ -88,6 +89,15 @@ export class LiveSocket {
 
   send(message) {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  /**
+   * Ask for a fresh snapshot on this socket (the answer goes to onSnapshot). For a change that comes with the clock,
+   * not with an event: a new business date, the last-ticket time. After an event a page never needs one: events
+   * carry what changed.
+   */
+  requestSnapshot() {
+    this.send({ type: "snapshot" });
   }
 
   receive(raw) {
