@@ -38,7 +38,7 @@ from server.reports import pages as report_pages
 from server.reservations.jobs import run_reservation_jobs
 from server.reservations.store import ReservationStore
 from server.runtime import Runtime
-from server.settings import Settings
+from server.settings import Settings, limit_sites
 from server.storeclient import persistence
 from server.web import index as web_index
 from server.web import pages as web_pages
@@ -105,7 +105,7 @@ def create_app(
     hasher: Hasher | None = None,
 ) -> Litestar:
     """Build the app. ``redis_url`` is the store to use (the CLI starts the embedded one when needed)."""
-    config = config or load_config(settings.config_path)
+    config = limit_sites(config or load_config(settings.config_path), settings.sites)
     clock = clock or Clock(config.timezone, settings.clock_start)
     rt = Runtime(settings=settings, config=config, clock=clock, redis_url=redis_url, hasher=hasher)
     resv = ReservationStore(rt.store)

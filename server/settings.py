@@ -5,14 +5,17 @@ Nothing reads the environment at import time; tests build ``Settings`` directly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from server.auth.client import Network, parse_networks
-from server.config import default_config_path
+from server.config import Config, default_config_path
 from server.storeurl import StoreUrlError, parse_store_url
 
 
@@ -37,6 +40,33 @@ def check_workers(name: str, value: str) -> int:
 
 
 MAX_WORKERS = 64
+_SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def parse_sites(name: str, value: str) -> tuple[str, ...]:
+    """Site ids separated by commas (``MADOGUCHI_SITES=outreach-mall``), or ``SettingsError`` naming ``name``."""
+    sites = tuple(dict.fromkeys(s.strip() for s in value.split(",") if s.strip()))
+    bad = [s for s in sites if not _SITE_ID.fullmatch(s)]
+    if bad:
+        raise SettingsError(f"{name}: {bad[0]!r} is not a site id (lowercase words joined by '-')")
+    return sites
+
+
+def limit_sites(config: Config, sites: Sequence[str], name: str = "MADOGUCHI_SITES") -> Config:
+    """The configuration as a process limited to ``sites`` sees it: only those sites (none given: all of them).
+
+    Why the configuration itself and not a filter in each page: every part that walks the sites (the index, the
+    sites list, kiosk, board and console routes, the fan-out, the print workers, the automatic day close, the
+    banner) then serves the named sites only and answers ``unknown_site`` for the others, and the file stays the
+    city's own (the same ids, services and names as the central installation, which the day archive relies on).
+    """
+    if not sites:
+        return config
+    known = {s.id for s in config.sites}
+    unknown = [s for s in sites if s not in known]
+    if unknown:
+        raise SettingsError(f"{name}: the configuration has no site {unknown[0]!r} (it has {', '.join(sorted(known))})")
+    return msgspec.structs.replace(config, sites=tuple(s for s in config.sites if s.id in sites))
 
 
 @dataclass(frozen=True)
@@ -64,6 +94,9 @@ class Settings:
     """Reverse proxies whose ``X-Forwarded-For`` names the client; nobody else's is believed."""
     workers: int = 1
     """Server processes ``serve`` runs on the one port (``--workers``); each is a whole server of its own."""
+    sites: tuple[str, ...] = ()
+    """The sites this server serves (``serve --site``, ``MADOGUCHI_SITES``): an outreach desk's laptop serves its
+    site only. Empty: every site of the configuration."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -89,6 +122,8 @@ class Settings:
                 raise SettingsError(f"MADOGUCHI_PORT: expected a port number, got {v!r}") from None
         if v := environ.get("MADOGUCHI_WORKERS"):
             values["workers"] = check_workers("MADOGUCHI_WORKERS", v)
+        if v := environ.get("MADOGUCHI_SITES"):
+            values["sites"] = parse_sites("MADOGUCHI_SITES", v)
         if (v := environ.get("MADOGUCHI_STRICT_PERSISTENCE")) is not None:
             values["strict_persistence"] = _bool("MADOGUCHI_STRICT_PERSISTENCE", v)
         if (v := environ.get("MADOGUCHI_PRINT_WORKERS")) is not None:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from server.auth.principals import DeviceKind, Role
 from server.cli.common import Options, Subcommands, announce_url, exit_on_signal, iso_datetime, settings_of
 from server.config import Config, ConfigError, load_config
-from server.settings import Settings, SettingsError
+from server.settings import Settings, SettingsError, limit_sites, parse_sites
 from server.settings import check_workers as _check_workers
 
 if TYPE_CHECKING:
@@ -44,6 +44,9 @@ def register(sub: Subcommands, options: Options) -> None:
                        help="start the server clock at this instant (training mode), e.g. 2026-11-24T10:00")  # fmt: skip
     serve.add_argument("--workers", type=_workers, default=None, metavar="N",
                        help="server processes sharing the port (default 1, or MADOGUCHI_WORKERS)")  # fmt: skip
+    serve.add_argument("--site", action="append", type=_site, default=None, metavar="SITE",
+                       help="serve this site only (repeatable; default every site of the configuration, or "
+                       "MADOGUCHI_SITES): an outreach desk's laptop, e.g. --site outreach-mall")  # fmt: skip
     serve.set_defaults(run=run)
 
 
@@ -54,8 +57,9 @@ def run(args: argparse.Namespace) -> int:
     from server.embedded import PRIVATE_UMASK, EmbeddedError, make_private, private_dir
 
     settings = settings_of(
-        args, host=args.host, port=args.port, demo=args.demo or None, clock_start=args.clock, workers=args.workers
-    )
+        args, host=args.host, port=args.port, demo=args.demo or None, clock_start=args.clock, workers=args.workers,
+        sites=tuple(dict.fromkeys(args.site)) if args.site else None,
+    )  # fmt: skip
     try:
         config = load_config(settings.config_path)
     except ConfigError as exc:
@@ -63,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         for p in exc.errors:
             print(f"  {p}", file=sys.stderr)
         return 2
+    config = limit_sites(config, settings.sites, "--site" if args.site else "MADOGUCHI_SITES")
     # the data dir holds the store's AOF (names, phone numbers), tickets and logs: this user's only
     os.umask(PRIVATE_UMASK)
     make_private(private_dir(settings.data_dir.resolve()))
@@ -119,6 +124,14 @@ def _workers(value: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _site(value: str) -> str:
+    try:
+        (site,) = parse_sites("--site", value)
+    except (SettingsError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc) if isinstance(exc, SettingsError) else "one site id") from None
+    return site
+
+
 def _worker_spec(settings: Settings, redis_url: str, embedded: bool) -> dict[str, Any]:
     return {
         "redis_url": redis_url,
@@ -129,6 +142,7 @@ def _worker_spec(settings: Settings, redis_url: str, embedded: bool) -> dict[str
         "port": settings.port,
         "clock": settings.clock_start.isoformat() if settings.clock_start else None,
         "started": time.time(),
+        "sites": list(settings.sites),
     }
 
 
@@ -141,7 +155,7 @@ def worker_app() -> Litestar:
     spec = json.loads(os.environ[WORKER_SPEC])
     settings = Settings.from_env(
         os.environ, config_path=Path(spec["config"]), data_dir=Path(spec["data_dir"]), host=spec["host"],
-        port=spec["port"],
+        port=spec["port"], sites=tuple(spec["sites"]),
     )  # fmt: skip
     config = load_config(settings.config_path)
     clock = Clock(config.timezone)
@@ -166,9 +180,16 @@ def _embedded_store(data_dir: Path) -> StoreKeeper:
     return keeper
 
 
+def desk_sites(config: Config) -> tuple[str, ...]:
+    """The sites the demo seeds desk accounts and devices for: the offices, or every site served when there is no
+    office (an outreach desk's laptop, ``--site outreach-mall``)."""
+    offices = tuple(s.id for s in config.sites if s.kind == "office")
+    return offices or tuple(s.id for s in config.sites)
+
+
 def demo_staff(config: Config) -> list[tuple[str, str, Role, tuple[str, ...]]]:
     """The --demo accounts: admin and manager everywhere, desk roles at the offices (the guide at the first)."""
-    offices = tuple(s.id for s in config.sites if s.kind == "office")
+    offices = desk_sites(config)
     return [
         ("demo-admin", "デモ 管理者 (demo)", Role.ADMIN, ()),
         ("demo-manager", "デモ 責任者 (demo)", Role.MANAGER, ()),
@@ -223,7 +244,7 @@ async def _demo(accounts: Accounts, settings: Settings, config: Config) -> list[
     for device in await accounts.list_devices():
         if not device["revoked"]:
             active.setdefault((device["site"], device["kind"]), device["id"])
-    offices = [s.id for s in config.sites if s.kind == "office"]
+    offices = desk_sites(config)
     for site in offices:
         for kind in (DeviceKind.KIOSK, DeviceKind.BOARD):
             if (site, kind.value) in active:
@@ -252,6 +273,8 @@ def banner(settings: Settings, config: Config) -> str:
     now = clock.now()
     base = settings.base_url
     lines = [f"madoguchi serving {config.name} at {base}"]
+    if settings.sites:
+        lines.append(f"  this server serves only: {', '.join(settings.sites)} (--site / MADOGUCHI_SITES)")
     if clock.training:
         lines.append(f"TRAINING MODE (研修): the server clock starts at {now.isoformat(timespec='minutes')}")
     lines.append(f"  health:    {base}/healthz   ready: {base}/readyz   API schema: {base}/schema")
