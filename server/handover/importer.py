@@ -114,7 +114,7 @@ def _sha1(texts: list[str]) -> str:
 
 
 class Importer:
-    def __init__(self, store: Store, *, by: str) -> None:
+    def __init__(self, store: Store, *, by: str, role: str = "", address: str = "") -> None:
         self.store = store
         self.config = store.config
         self.tz = store.clock.tz
@@ -122,6 +122,9 @@ class Importer:
         self.office = OfficeStore(store)
         self.audit = AuditLog(store.redis, [s.id for s in self.config.sites])
         self.by = by
+        self.role = role
+        self.address = address
+        """Who imports: ``cli:<os user>`` from the command line; a staff login, role and address over HTTP."""
         self.service_names = {s.id: s.name for s in self.config.services}
         self.today = store.business_date()
         self.cutoff = retention_cutoff(self.today, self.config.retention.archive_fiscal_years)
@@ -300,17 +303,17 @@ class Importer:
         return {
             "at": now,
             "login": self.by,
-            "role": "",
+            "role": self.role,
             "action": action,
             "site": site,
-            "address": "",
+            "address": self.address,
             "detail": detail,
         }
 
     async def apply(self, reader: ArchiveReader, plan: dict[str, SiteResult]) -> None:
         """Write what ``plan`` decided. Each date, report and audit date is one script that checks again, so a
         change here since the plan (another import, a day close) refuses that one and stops (run it again)."""
-        source = f"from {reader.manifest.installation} ({reader.path.name})"
+        source = f"from {reader.manifest.installation} ({Path(reader.name).name}, made by {reader.manifest.created_by})"
         for site, result in plan.items():
             todo = set(result.days_imported)
             for day in self._days(reader, site):
@@ -356,7 +359,8 @@ class Importer:
     @staticmethod
     def _summary(result: SiteResult, reader: ArchiveReader) -> str:
         return (
-            f"{reader.path.name} (sha256 {reader.sha256}) from {reader.manifest.installation}: "
+            f"{Path(reader.name).name} (sha256 {reader.sha256}) from {reader.manifest.installation}, made by "
+            f"{reader.manifest.created_by}: "
             f"{len(result.days_imported)} days imported, {len(result.days_same)} already here, "
             f"{len(result.days_skipped)} skipped; {len(result.incidents_imported)} incident reports imported; "
             f"{result.audit_entries} audit entries"
@@ -366,19 +370,24 @@ class Importer:
 async def import_archive(store: Store, path: Path, *, by: str, dry_run: bool) -> dict[str, Any]:
     """Verify ``path``, plan, and (unless ``dry_run``) write. ``ImportRefused`` lists every conflict when the
     plan has any: then nothing is written."""
-    importer = Importer(store, by=by)
     with ArchiveReader(path) as reader:
-        plan, refusals = await importer.plan(reader)
-        if refusals:
-            raise ImportRefused("nothing was imported:\n" + "\n".join(f"  {r}" for r in refusals))
-        if not dry_run:
-            await importer.apply(reader, plan)
-        return {
-            "file": str(path),
-            "sha256": reader.sha256,
-            "source": reader.manifest.installation,
-            "created_at": reader.manifest.created_at,
-            "period": msgspec.to_builtins(reader.manifest.period),
-            "dry_run": dry_run,
-            "sites": [msgspec.to_builtins(r) for r in plan.values()],
-        }
+        return {"file": str(path), **await import_reader(reader, Importer(store, by=by), dry_run=dry_run)}
+
+
+async def import_reader(reader: ArchiveReader, importer: Importer, *, dry_run: bool) -> dict[str, Any]:
+    """``import_archive`` of an archive already opened (and so verified): the HTTP import opens it first to check
+    the caller may import every site it holds."""
+    plan, refusals = await importer.plan(reader)
+    if refusals:
+        raise ImportRefused("nothing was imported:\n" + "\n".join(f"  {r}" for r in refusals))
+    if not dry_run:
+        await importer.apply(reader, plan)
+    return {
+        "sha256": reader.sha256,
+        "source": reader.manifest.installation,
+        "created_at": reader.manifest.created_at,
+        "created_by": reader.manifest.created_by,
+        "period": msgspec.to_builtins(reader.manifest.period),
+        "dry_run": dry_run,
+        "sites": [msgspec.to_builtins(r) for r in plan.values()],
+    }

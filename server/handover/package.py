@@ -43,6 +43,9 @@ FORMAT = "madoguchi-export"
 VERSION = 1
 MANIFEST = "manifest.json"
 README = "README.md"
+MANIFEST_MAX_BYTES = 8 * 1024 * 1024
+"""A manifest lists each site's files and archived days: a few kilobytes a site and year. A larger one is not an
+export (and would be read into memory whole)."""
 
 
 class ArchiveInvalid(DomainError):
@@ -191,17 +194,29 @@ def _sha256(path: Path) -> str:
 
 
 class ArchiveReader:
-    """A handover archive opened for the import: format, version and every file's SHA-256 checked first."""
+    """A handover archive opened for the import: format, version and every file's SHA-256 checked first.
 
-    def __init__(self, path: Path) -> None:
+    ``max_expanded``: refuse an archive whose files add up to more bytes than this unpacked (an upload over HTTP:
+    a zip's members are read no further than the sizes it declares, so this bounds the work a small file that
+    unpacks to a huge one could cause)."""
+
+    def __init__(self, path: Path, *, max_expanded: int | None = None, name: str | None = None) -> None:
         self.path = path
+        self.name = name or str(path)
+        """What messages and the audit log call the file (``name``: an upload has no name of its own)."""
         try:
             self.zip = zipfile.ZipFile(path)
         except FileNotFoundError:
-            raise ArchiveInvalid(f"{path}: no such file") from None
+            raise ArchiveInvalid(f"{self.name}: no such file") from None
         except (zipfile.BadZipFile, OSError) as exc:
-            raise ArchiveInvalid(f"{path} is not a madoguchi export (not a zip archive: {exc})") from None
+            raise ArchiveInvalid(f"{self.name} is not a madoguchi export (not a zip archive: {exc})") from None
         try:
+            expanded = sum(info.file_size for info in self.zip.infolist())
+            if max_expanded is not None and expanded > max_expanded:
+                raise ArchiveInvalid(
+                    f"{self.name} unpacks to {expanded} bytes; at most {max_expanded} are taken this way "
+                    "(import a larger archive with madoguchi import on the server)"
+                )
             self.manifest = self._manifest()
             self._verify()
         except BaseException:
@@ -220,16 +235,18 @@ class ArchiveReader:
 
     def _manifest(self) -> Manifest:
         try:
+            if self.zip.getinfo(MANIFEST).file_size > MANIFEST_MAX_BYTES:
+                raise ArchiveInvalid(f"{MANIFEST} is larger than {MANIFEST_MAX_BYTES} bytes: not an export's")
             raw = msgspec.json.decode(self.zip.read(MANIFEST))
         except KeyError:
-            raise ArchiveInvalid(f"{self.path} is not a madoguchi export (it has no {MANIFEST})") from None
+            raise ArchiveInvalid(f"{self.name} is not a madoguchi export (it has no {MANIFEST})") from None
         except (msgspec.DecodeError, zipfile.BadZipFile, OSError) as exc:
             raise ArchiveInvalid(f"{MANIFEST} cannot be read: {exc}") from None
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-            raise ArchiveInvalid(f"{self.path} is not a madoguchi export ({MANIFEST} does not say format {FORMAT!r})")
+            raise ArchiveInvalid(f"{self.name} is not a madoguchi export ({MANIFEST} does not say format {FORMAT!r})")
         if raw.get("format_version") != VERSION:
             raise ArchiveInvalid(
-                f"{self.path} is format version {raw.get('format_version')!r}; this madoguchi reads version {VERSION}"
+                f"{self.name} is format version {raw.get('format_version')!r}; this madoguchi reads version {VERSION}"
             )
         try:
             return msgspec.convert(raw, Manifest)
