@@ -23,6 +23,7 @@ from server.admin import calendar as admin_calendar
 from server.admin import routes as admin_pages
 from server.api import admin, auth, errors, notices, office, printing, public, staff
 from server.api import calendar as calendar_api
+from server.api import imports as import_api
 from server.api import reports as report_api
 from server.api import reservations as reservation_api
 from server.api import services as service_api
@@ -143,6 +144,7 @@ def create_app(
             *office.ROUTES,
             *report_api.ROUTES,
             *service_api.ROUTES,
+            *import_api.ROUTES,
         ],
     )
     pages = [

@@ -8,12 +8,15 @@ device kind or another site's device or staff.
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from litestar.routes import HTTPRoute, WebSocketRoute
 from websockets.exceptions import ConnectionClosed
 
 from server.auth.client import parse_networks
+from server.handover.exporter import Exporter, ExportRequest
 from server.settings import Settings
 from tests.conftest import issue
 
@@ -47,6 +50,8 @@ POLICIES: dict[str, list[Any]] = {
     "device_admin": [U,   F,    F,   F,    F,   OK,   F,   F,   F,   F,   F,    F,    F,   F,    F],
     # a calendar override of City Hall (adding, changing, removing): an admin who has City Hall
     "calendar_admin": [U, F,    F,   F,    F,   OK,   F,   F,   F,   F,   F,    F,    F,   F,    F],
+    # a handover archive of City Hall sent over HTTP (madoguchi sync): an admin who has City Hall
+    "import_admin": [U,   F,    F,   F,    F,   OK,   F,   F,   F,   F,   F,    F,    F,   F,    F],
     "any_staff":    [U,   F,    F,   F,    F,   OK,   OK,  OK,  OK,  OK,  OK,   OK,   OK,  OK,   OK],
     "agent":        [U,   OK,   OK,  F,    F,   F,    F,   F,   F,   F,   F,    F,    F,   F,    F],
     # pages answer HTML: the kiosk page a paired kiosk of the site; the guide console issuing staff of the site
@@ -186,6 +191,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/reports"): "managers",
     ("GET", "/reports?site=city-hall"): "site_manager",
     ("GET", "/static/reports/{file_path:path}"): "public",
+    ("POST", "/api/v1/imports"): "import_admin",
 }
 SCHEMA_PREFIX = "/schema"  # the OpenAPI document: public
 
@@ -210,7 +216,7 @@ async def test_every_route_is_in_the_table(server: Any) -> None:
     assert not stale, f"table rows for routes that no longer exist: {sorted(stale)}"
 
 
-async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> None:
+async def test_route_by_principal_table(create_server: Any, open_ws: Any, tmp_path: Path) -> None:
     # Each principal calls from an address of its own (through a trusted proxy), so the per-address rate limits
     # of public routes do not depend on how many principals the table has.
     server = create_server(settings=Settings(trusted_proxies=parse_networks("127.0.0.1")))
@@ -253,6 +259,10 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
         "section": "staff", "printer": "preview",
     }  # fmt: skip
     params["override_id"] = override.json()["id"]
+    day = date(2026, 11, 20)
+    archive = ExportRequest(sites=["city-hall"], first=day, last=day, output=tmp_path / "city-hall.zip",
+                            personal_data=False, by="cli:test")  # fmt: skip
+    await server.call(Exporter(server.runtime.store, server.runtime.accounts).export(archive))
     bodies: dict[str, Any] = {
         "/api/v1/calendar/overrides": {**closure, "date": "2026-12-03"},
         "/api/v1/calendar/overrides/{override_id:str}": {"note": "点検のため"},
@@ -279,6 +289,7 @@ async def test_route_by_principal_table(create_server: Any, open_ws: Any) -> Non
         "/api/v1/incidents/{incident_id:str}": {"status": "reported"},
         "/api/v1/sites/{site:str}/services/{service:str}/pause": {"reason_ja": "システム障害のため"},
         "/api/v1/tickets/{ticket_id:str}/move": {"service": "e-cert"},
+        "/api/v1/imports": archive.output.read_bytes(),
         "/api/v1/reservations": {
             "site": "city-hall",
             "service": "pickup",
@@ -348,6 +359,8 @@ async def _attempt(server: Any, client: Any, method: str, url: str, body: Any, o
         client = copy
     if body is None:
         r = await client.request(method, url)
+    elif isinstance(body, bytes):
+        r = await client.request(method, url, content=body)
     else:
         r = await client.request(method, url, json=body)
     return int(r.status_code)
