@@ -8,13 +8,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from server.cli import config, day, device, export, printer, report, reservations, serve, staff
+from server.cli import config, day, device, export, printer, report, reservations, serve, staff, sync
 from server.cli.common import Command, Options
 from server.config import ConfigError
 from server.queue.errors import DomainError
 from server.settings import SettingsError
 
-GROUPS = (serve, config, day, report, export, reservations, staff, device, printer)
+GROUPS = (serve, config, day, report, export, sync, reservations, staff, device, printer)
 """In the order ``madoguchi --help`` lists them."""
 
 
