@@ -299,35 +299,6 @@ def fiscal_year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
 
 
-_ERAS: tuple[tuple[dt.date, str], ...] = (
-    (dt.date(2019, 5, 1), "令和"),
-    (dt.date(1989, 1, 8), "平成"),
-    (dt.date(1926, 12, 25), "昭和"),
-)
-
-
-def wareki(day: dt.date) -> str:
-    """The date in the Japanese calendar (和暦) that city documents use: "令和8年11月24日".
-
-    The first year of an era is written 元年 ("令和元年5月1日"). Raises ValueError before 昭和.
-    """
-    era, year = _era_year(day)
-    return f"{era}{_era_year_text(year)}年{day.month}月{day.day}日"
-
-
-def wareki_fiscal_year(year: int) -> str:
-    """A fiscal year as written on annual reports: 2026 -> "令和8年度".
-
-    A fiscal year is named after the era in force at its end when that era had begun by then
-    (2019 -> "令和元年度", as the government wrote it), else after the era at its start.
-    """
-    start, era = _era_at(dt.date(year + 1, 3, 31))
-    if year < start.year:
-        start, era = _era_at(dt.date(year, 4, 1))
-    era_year = year - start.year + 1
-    return f"{era}{_era_year_text(era_year)}年度"
-
-
 def holiday_name(day: dt.date, country: str = "JP") -> str | None:
     """The national holiday's name on `day` ("勤労感謝の日", "振替休日"), or None."""
     return _holidays(country, day.year).get(day)
@@ -475,20 +446,3 @@ def _override_day(config: Config, site: Site, override: CalendarOverride, day: d
         return _event_day(config, site, entry, day)
     opening = _sunday_day(config, site, entry, day)
     return opening if override.kind == "sunday" else msgspec.structs.replace(opening, kind="extra")
-
-
-def _era_at(day: dt.date) -> tuple[dt.date, str]:
-    """The first day and the name of the era in force on `day`."""
-    for start, era in _ERAS:
-        if day >= start:
-            return start, era
-    raise ValueError(f"{day} is before the 昭和 era")
-
-
-def _era_year(day: dt.date) -> tuple[str, int]:
-    start, era = _era_at(day)
-    return era, day.year - start.year + 1
-
-
-def _era_year_text(year: int) -> str:
-    return "元" if year == 1 else str(year)

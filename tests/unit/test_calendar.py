@@ -27,8 +27,6 @@ from server.calendar import (
     openings,
     place_name,
     resolve_opening,
-    wareki,
-    wareki_fiscal_year,
 )
 from server.config import Closure, Config, OutreachEvent, SundayOpening, default_config_path, load_config
 
@@ -344,34 +342,6 @@ def test_fiscal_year(day: str, year: int) -> None:
 
 def test_fiscal_year_bounds() -> None:
     assert fiscal_year_bounds(2026) == (d("2026-04-01"), d("2027-03-31"))
-
-
-@pytest.mark.parametrize(
-    ("day", "text"),
-    [
-        ("2026-11-24", "令和8年11月24日"),
-        ("2019-05-01", "令和元年5月1日"),
-        ("2019-12-31", "令和元年12月31日"),
-        ("2020-01-01", "令和2年1月1日"),
-        ("2019-04-30", "平成31年4月30日"),
-        ("1989-01-08", "平成元年1月8日"),
-        ("1989-01-07", "昭和64年1月7日"),
-    ],
-)
-def test_wareki(day: str, text: str) -> None:
-    assert wareki(d(day)) == text
-
-
-def test_wareki_before_showa_is_refused() -> None:
-    with pytest.raises(ValueError):
-        wareki(d("1926-12-24"))
-
-
-@pytest.mark.parametrize(
-    ("year", "text"), [(2026, "令和8年度"), (2019, "令和元年度"), (2018, "平成30年度"), (1988, "昭和63年度")]
-)
-def test_wareki_fiscal_year(year: int, text: str) -> None:
-    assert wareki_fiscal_year(year) == text
 
 
 def test_holiday_names_are_japanese() -> None:

@@ -16,11 +16,15 @@ d = dt.date.fromisoformat
 
 @pytest.mark.parametrize(
     ("day", "text"),
-    [("2026-11-24", "令和8年11月24日"), ("2019-05-01", "令和元年5月1日"), ("2019-04-30", "平成31年4月30日"),
+    [("2026-11-24", "令和8年11月24日"), ("2019-05-01", "令和元年5月1日"), ("2019-04-30", "平成31年4月30日"), ("2019-12-31", "令和元年12月31日"), ("2020-01-01", "令和2年1月1日"),
      ("2028-02-29", "令和10年2月29日"), ("1989-01-08", "平成元年1月8日"), ("1989-01-07", "昭和64年1月7日")],
 )  # fmt: skip
 def test_wareki_dates(day: str, text: str) -> None:
     assert wareki_date(d(day)) == text
+
+
+def test_wareki_before_showa_comes_from_the_library_table() -> None:
+    assert wareki_date(d("1926-12-24")) == "大正15年12月24日"
 
 
 def test_wareki_months_and_fiscal_years() -> None:
