@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             app = create_app(settings, redis_url=redis_url, config=config, embedded=embedded is not None)
         print(banner(settings, config), flush=True)
+        if warning := public_url_warning(settings):
+            print(warning, file=sys.stderr, flush=True)
         print(asyncio.run(first_start(settings, config, redis_url)), flush=True)
         # long-polling print agents and websockets would hold a graceful shutdown open: they reconnect anyway
         # no permessage-deflate: events are a few hundred bytes on a LAN, and compressing each one for every
@@ -262,6 +264,20 @@ async def _demo(accounts: Accounts, settings: Settings, config: Config) -> list[
         f"    visitor page       {base}/t/<token>          (the QR code on each ticket)",
     ]
     return lines
+
+
+def public_url_warning(settings: Settings) -> str | None:
+    """One line when MADOGUCHI_PUBLIC_URL is unset: the QR codes on tickets then hold this server's own address,
+    which a visitor's phone often cannot open (127.0.0.1 never). Softer with --demo, tried on one computer."""
+    if settings.public_url:
+        return None
+    base = settings.base_url
+    where = f"MADOGUCHI_PUBLIC_URL is not set: the QR codes on tickets point to {base}/t/..."
+    if settings.demo:
+        return f"note: {where} (fine on this computer; for phones, set it to the address they use)"
+    loopback = urlsplit(base).hostname in ("127.0.0.1", "localhost", "::1")
+    reach = "no visitor's phone can open" if loopback else "only devices on this network can open"
+    return f"WARNING: {where}, which {reach}; set it to the address phones use, e.g. https://madoguchi.example.jp"
 
 
 def banner(settings: Settings, config: Config) -> str:

@@ -12,7 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.cli.serve import public_url_warning
 from server.embedded import free_port
+from server.settings import Settings
 from tests.integration.serving import MADOGUCHI, ROOT, WEEKDAY_MORNING, Served, start_serve
 from tests.integration.serving import cli_env as _env
 
@@ -29,6 +31,10 @@ def test_serve_runs_on_its_embedded_store(serve: Served, tmp_path: Path) -> None
     assert serve.proc.poll() is None, "".join(serve.output)
     out = "".join(serve.output)
     assert f"{serve.url}/api/v1/sites" in out and "TRAINING MODE" in out and "DEMO accounts" in out
+    # --demo: a friendly note, not an alarm, that phones cannot open the tickets' QR codes
+    assert serve.line_with("MADOGUCHI_PUBLIC_URL").startswith(
+        f"note: MADOGUCHI_PUBLIC_URL is not set: the QR codes on tickets point to {serve.url}/t/"
+    )
     for page in ("/guide/city-hall", "/console", "/phone"):
         assert f"{serve.url}{page}" in out, f"--demo says how to open {page}"
     with httpx.Client(base_url=serve.url, timeout=10) as http:
@@ -132,6 +138,9 @@ def _cli(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.Com
 def test_first_start_explains_the_first_admin_and_has_no_default_login(plain_serve: Served, tmp_path: Path) -> None:
     out = "".join(plain_serve.output)
     assert "No admin account exists yet" in out and "madoguchi staff add" in out and "/api/v1/setup" in out
+    warning = [line for line in plain_serve.output if "MADOGUCHI_PUBLIC_URL" in line]
+    assert len(warning) == 1 and warning[0].startswith("WARNING: MADOGUCHI_PUBLIC_URL is not set"), warning
+    assert f"{plain_serve.url}/t/" in warning[0] and "no visitor's phone can open" in warning[0]
     with httpx.Client(base_url=plain_serve.url, timeout=10) as http:
         for login, password in [("admin", "admin"), ("admin", "password"), ("root", "root"), ("demo-admin", "demo")]:
             assert http.post("/api/v1/auth/login", json={"login": login, "password": password}).status_code in (
@@ -187,3 +196,11 @@ def test_print_agent_needs_the_kiosk_token(tmp_path: Path) -> None:
     r = subprocess.run([*MADOGUCHI, "print-agent", "--server", "http://127.0.0.1:9", "--printer", "usb://04b8:0202"],
                        capture_output=True, text=True, timeout=60, env=_env())  # fmt: skip
     assert r.returncode == 2 and "device token" in r.stderr
+
+
+def test_public_url_warning_names_what_the_qr_codes_hold() -> None:
+    settings = Settings()
+    assert public_url_warning(settings.with_(public_url="https://madoguchi.example.jp")) is None
+    lan = public_url_warning(settings.with_(host="192.168.10.5", port=8000))
+    assert lan is not None and "http://192.168.10.5:8000/t/" in lan and "only devices on this network" in lan
+    assert "\n" not in lan
