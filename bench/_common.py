@@ -35,6 +35,8 @@ SITE = "city-hall"
 DEFAULT_CLOCK = "2026-11-24T10:00"
 """A Tuesday 10:00 in Asia/Tokyo: City Hall is open and issuing."""
 READY_LINE = "Uvicorn running on"
+STARTED_LINE = "Application startup complete."
+"""Logged by each server process (each worker of ``serve --workers N``) once its app started."""
 STORE_ENV = "MADOGUCHI_REDIS_SERVER"
 """The server's choice of store binary (DESIGN §1); passed through to the servers the benchmarks start."""
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -174,18 +176,23 @@ def self_cpu_seconds() -> float:
 
 @dataclass
 class CpuMeter:
-    """CPU used by the server, its Valkey, this client process and the rest of the machine over a span."""
+    """CPU used by the server, its Valkey, this client process and the rest of the machine over a span.
+
+    ``workers``: the worker processes of ``serve --workers N`` (``Server.worker_pids``), counted as the server
+    with the supervisor ``server_pid``."""
 
     server_pid: int
     valkey_pid: int | None
     extra_client_seconds: float = 0.0
+    workers: tuple[int, ...] = ()
     _start: dict[str, float] = field(default_factory=dict)
     _wall: float = 0.0
 
     def _read(self) -> dict[str, float]:
+        pids = (self.server_pid, *self.workers)
         return {
-            "server": cpu_seconds(self.server_pid),
-            "server_sys": cpu_split(self.server_pid)[1],
+            "server": sum(cpu_seconds(pid) for pid in pids),
+            "server_sys": sum(cpu_split(pid)[1] for pid in pids),
             "valkey": cpu_seconds(self.valkey_pid) if self.valkey_pid else 0.0,
             "client": self_cpu_seconds(),
             "machine": machine_busy_seconds(),
@@ -238,12 +245,14 @@ def format_cpu(used: dict[str, float]) -> str:
 
 @dataclass
 class Server:
-    """A running ``madoguchi serve``: its process, base URL and data dir."""
+    """A running ``madoguchi serve``: its process, base URL and data dir; with ``workers`` > 1 the process is
+    uvicorn's supervisor and the app runs in its worker processes (``worker_pids``)."""
 
     proc: subprocess.Popen[bytes]
     port: int
     data_dir: Path
     log_path: Path
+    workers: int = 1
 
     @property
     def pid(self) -> int:
@@ -264,6 +273,22 @@ class Server:
         except (OSError, ValueError, KeyError):
             return None
 
+    def worker_pids(self) -> tuple[int, ...]:
+        """The processes that serve requests: the workers of ``serve --workers N`` (the supervisor's children but
+        its embedded store), else none (the server process itself serves)."""
+        if self.workers <= 1:
+            return ()
+        store = self.valkey_pid()
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        except OSError:
+            return ()
+        return tuple(pid for pid in map(int, children) if pid != store and _is_worker(pid))
+
+    def serving_pids(self) -> tuple[int, ...]:
+        """The processes holding the app and its websockets: the workers, or the server process itself."""
+        return self.worker_pids() or (self.pid,)
+
     def log_tail(self, chars: int = 3000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-chars:]
@@ -271,10 +296,24 @@ class Server:
             return ""
 
 
+def _is_worker(pid: int) -> bool:
+    """A uvicorn worker is a spawned multiprocessing child (not its resource tracker, not the store)."""
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def start_server(
-    *, clock: str = DEFAULT_CLOCK, source: Path | None = None, port: int | None = None, timeout: float = 60.0
+    *,
+    clock: str = DEFAULT_CLOCK,
+    source: Path | None = None,
+    port: int | None = None,
+    timeout: float = 60.0,
+    workers: int = 1,
 ) -> Server:
-    """Start a server on a fresh data dir and return once it logged that it listens and /healthz is 200.
+    """Start a server on a fresh data dir and return once it logged that it listens and /healthz is 200 (with
+    ``workers`` > 1: ``serve --workers N``, and once every worker logged that its app started).
 
     Its stdout and stderr (including uvicorn's access log) go to one file in the data dir, so a full pipe
     can never stall it.
@@ -283,10 +322,12 @@ def start_server(
     data_dir = Path(tempfile.mkdtemp(prefix="madoguchi-bench-"))
     log_path = data_dir / "server.log"
     cmd = [*madoguchi_command(source), "serve", "--data-dir", str(data_dir), "--port", str(port), "--clock", clock]
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
     env, cwd = command_env(source, data_dir)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=cwd)
-    server = Server(proc=proc, port=port, data_dir=data_dir, log_path=log_path)
+    server = Server(proc=proc, port=port, data_dir=data_dir, log_path=log_path, workers=workers)
     try:
         _wait_ready(server, timeout)
     except BaseException:
@@ -301,7 +342,10 @@ def _wait_ready(server: Server, timeout: float) -> None:
     while now() < deadline:
         if server.proc.poll() is not None:
             raise RuntimeError(f"the server exited with {server.proc.returncode}:\n{server.log_tail()}")
-        if READY_LINE in server.log_tail(100_000) and _healthz(server.url):
+        log = server.log_tail(100_000)
+        workers = len(server.worker_pids()) if server.workers > 1 else 1
+        started = log.count(STARTED_LINE) >= server.workers and workers >= server.workers
+        if READY_LINE in log and started and _healthz(server.url):
             return
         time.sleep(delay)  # polling interval of a bounded wait, not a guess at start-up time
         delay = min(delay * 2, 0.2)
@@ -400,10 +444,10 @@ def cli(server: Server, source: Path | None, argv: list[str], *, stdin: str = ""
 
 @contextlib.contextmanager
 def running_server(
-    *, clock: str = DEFAULT_CLOCK, source: Path | None = None, timeout: float = 60.0
+    *, clock: str = DEFAULT_CLOCK, source: Path | None = None, timeout: float = 60.0, workers: int = 1
 ) -> Iterator[Server]:
     """``with running_server() as srv:``: a fresh server that is always stopped afterwards."""
-    server = start_server(clock=clock, source=source, timeout=timeout)
+    server = start_server(clock=clock, source=source, timeout=timeout, workers=workers)
     try:
         yield server
     finally:

@@ -2,6 +2,8 @@
 
     /tmp/venv/bin/python bench/call_latency.py                          # 10, 200 and 1000 boards, 50 calls each
     /tmp/venv/bin/python bench/call_latency.py --clients 1000 --procs 1 2
+    /tmp/venv/bin/python bench/call_latency.py --clients 1000 5000 --workers 2   # serve --workers 2
+    /tmp/venv/bin/python bench/call_latency.py --clients 1000 --page-reads 300 --source /tmp/madoguchi-before
     /tmp/venv/bin/python bench/call_latency.py --clients 1000 --compression off --client sansio
     /tmp/venv/bin/python bench/call_latency.py --clients 1000 --profile /tmp/prof   # py-spy the server
 
@@ -9,7 +11,8 @@ For each case a fresh server is started (own data dir, own embedded Valkey, free
 kiosk, a board and a counter operator there (docs/SECURITY.md). The operator logs in and opens counter
 ch-booth-1 for ``pickup``. K websocket clients with the board's token (no Origin header; permessage-deflate
 offered like a browser unless --compression off) are spread over P client processes; the run starts once
-every client got its snapshot. Each of R rounds then:
+every client got its snapshot. With ``--workers N`` the server is ``serve --workers N``: the kernel spreads the
+boards over its processes, and CPU and memory are those of all of them. Each of R rounds then:
 
 1. the kiosk issues a ticket; wait until every client received its ``ticket.issued`` (so the call is not
    queued behind that event's fan-out);
@@ -20,8 +23,18 @@ every client got its snapshot. Each of R rounds then:
 
 Per case it prints the delay to the event on the slowest client of each call (p50/p99 over the calls) and
 per client (over every client and call), counted from the call-next response and from the call-next request;
-the HTTP latency of call-next; the server's VmRSS with the clients connected; the CPU each part used. A delay
-from the response can be negative: the server may push the event before its HTTP response reaches the caller.
+the HTTP latency of call-next; the server's VmRSS with the clients connected (of each server process); the CPU
+each part used; how many boards the server let compress their messages (``serve`` declines); and the
+store's commands per round (one visitor issued, called, started and completed, with whatever the boards read
+meanwhile) and around the call-next request alone, from INFO commandstats (commands a script runs count one by
+one). A delay from the response can be negative: the server may push the event before its HTTP response reaches
+the caller.
+
+``--page-reads MS`` makes every board do what the board page did before pages became push only (DESIGN §5): after
+a ticket, counter or day event, read ``GET /api/v1/sites/{site}/state`` once, MS milliseconds after the burst's
+last event (300 on the board). Use it against a server of that time (``--source``) to see what those reads cost;
+a round then also waits until every board's read is done, so they are counted, and the time from the first read
+of a round to the end of its last is reported: a call made meanwhile would wait behind those reads.
 """
 
 from __future__ import annotations
@@ -33,6 +46,7 @@ import http.client
 import json
 import multiprocessing as mp
 import random
+import statistics
 import threading
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -41,6 +55,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+import redis
 import websockets
 from _common import (
     HOST,
@@ -77,6 +92,14 @@ CONNECT_PARALLEL = 64
 """Boards opening at once, all client processes together."""
 CONNECT_ATTEMPTS = 8
 EVENTS_PER_ROUND = 4
+READ_CONNECTIONS = 32
+"""Keep-alive connections per client process for the boards' state reads (``--page-reads``)."""
+READ_AFTER = ("ticket.", "counter.changed", "day.closed")
+"""The events after which the board page of before push-only read the state."""
+KEEP_ALIVE_S = 4.0
+"""uvicorn closes a keep-alive connection idle for 5 s: a read connects again before that."""
+DRAIN_S = 300.0
+"""Longest wait for the boards' state reads of one round."""
 
 
 # ---- client process: K/P boards ------------------------------------------------------------------
@@ -94,6 +117,8 @@ class WorkerSpec:
     connect_parallel: int
     open_timeout: float
     max_seconds: float
+    page_reads_ms: int = 0
+    """0: boards only receive (the pages now); else each board reads the state this long after a burst of events."""
 
 
 class SansIOBoard(asyncio.Protocol):
@@ -104,9 +129,10 @@ class SansIOBoard(asyncio.Protocol):
     A receive time is taken when the bytes arrive, before any parsing.
     """
 
-    def __init__(self, owner: Boards, url: str, token: str, compression: bool) -> None:
+    def __init__(self, owner: Boards, url: str, token: str, compression: bool, index: int) -> None:
         factories = [ClientPerMessageDeflateFactory()] if compression else None
         self.owner = owner
+        self.index = index
         self.token = token
         self.proto = ClientProtocol(parse_uri(url), extensions=factories)
         self.transport: asyncio.Transport | None = None
@@ -129,7 +155,7 @@ class SansIOBoard(asyncio.Protocol):
                 self._fail(RuntimeError(f"handshake answered {event.status_code}"))
             elif isinstance(event, WsFrame) and event.opcode is Opcode.TEXT:
                 if self.snapshot.done():
-                    self.owner.on_message(bytes(event.data), at)
+                    self.owner.on_message(bytes(event.data), at, self.index)
                 else:
                     self.snapshot.set_result(bytes(event.data))
             elif isinstance(event, WsFrame) and event.opcode is Opcode.CLOSE:
@@ -164,6 +190,103 @@ class SansIOBoard(asyncio.Protocol):
         self.transport.close()
 
 
+class StateReads:
+    """``GET /api/v1/sites/{site}/state`` as the boards of one client process read it (``--page-reads``), over a
+    few keep-alive connections: each board's read is debounced as the board page's was, the reads in flight counted
+    so a round can wait until they are all done."""
+
+    def __init__(self, url: str, token: str, delay_ms: int) -> None:
+        parts = urlsplit(url)
+        self.host = parts.hostname or HOST
+        self.port = parts.port or 80
+        self.path = parts.path.replace("/ws/v1/sites/", "/api/v1/sites/") + "/state"
+        self.request = (
+            f"GET {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            + (f"Authorization: Bearer {token}\r\n" if token else "")
+            + "\r\n"
+        ).encode()
+        self.delay = delay_ms / 1000
+        self.timers: dict[int, asyncio.TimerHandle] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.pending = 0
+        self.done = 0
+        self.failed = 0
+        self.first_start = float("inf")
+        self.last_end = 0.0
+        """Since the last ``span()``: when the first read started and the last ended."""
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self.pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter, float] | None] = asyncio.Queue()
+        for _ in range(READ_CONNECTIONS):
+            self.pool.put_nowait(None)
+
+    def after_event(self, board: int) -> None:
+        """A board got an event the page read the state after: (re)start its debounce timer."""
+        timer = self.timers.pop(board, None)
+        if timer is None:
+            self.pending += 1
+            self.idle.clear()
+        else:
+            timer.cancel()
+        self.timers[board] = asyncio.get_running_loop().call_later(self.delay, self._fire, board)
+
+    def _fire(self, board: int) -> None:
+        del self.timers[board]
+        task = asyncio.get_running_loop().create_task(self._read())
+        self.tasks.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self.tasks.discard)
+
+    def span(self) -> tuple[float, float]:
+        """(first start, last end) of the reads since the last call; (inf, 0) when there were none."""
+        span = (self.first_start, self.last_end)
+        self.first_start, self.last_end = float("inf"), 0.0
+        return span
+
+    async def _read(self) -> None:
+        conn = await self.pool.get()
+        self.first_start = min(self.first_start, now())
+        try:
+            for attempt in (1, 2):  # a keep-alive connection the server closed meanwhile: once more on a new one
+                try:
+                    if conn is None or conn[1].is_closing() or now() - conn[2] > KEEP_ALIVE_S:
+                        if conn is not None:
+                            conn[1].close()
+                        reader, writer = await asyncio.open_connection(self.host, self.port)
+                        conn = (reader, writer, now())
+                    await self._get(conn[0], conn[1])
+                    conn = (conn[0], conn[1], now())
+                    self.done += 1
+                    return
+                except (OSError, RuntimeError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+                    if conn is not None:
+                        conn[1].close()
+                    conn = None
+                    if attempt == 2:
+                        self.failed += 1
+        finally:
+            self.last_end = now()
+            self.pool.put_nowait(conn)
+            self.pending -= 1
+            if self.pending == 0:
+                self.idle.set()
+
+    async def _get(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(self.request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            (
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            ),
+            0,
+        )
+        await reader.readexactly(length)
+        if not head.startswith(b"HTTP/1.1 200"):
+            status = head.split(b"\r\n", 1)[0]
+            raise RuntimeError(f"GET {self.path}: {status!r}")
+
+
 class Boards:
     """The boards of one client process and what they received, answering the driver over a pipe."""
 
@@ -177,6 +300,9 @@ class Boards:
         self.waiters: dict[tuple[str, str], asyncio.Event] = {}
         self.called: dict[str, list[float]] = {}
         self.settled = asyncio.Event()
+        self.reads: StateReads | None = None
+        self.compressed = 0
+        """Boards whose server accepted permessage-deflate."""
 
     @property
     def connected(self) -> int:
@@ -184,11 +310,13 @@ class Boards:
 
     async def run(self) -> None:
         async with asyncio.timeout(self.spec.max_seconds):
+            if self.spec.page_reads_ms:
+                self.reads = StateReads(self.spec.url, self.spec.token, self.spec.page_reads_ms)
             gate = asyncio.Semaphore(self.spec.connect_parallel)
-            readers = [asyncio.create_task(self.board(gate)) for _ in range(self.spec.boards)]
+            readers = [asyncio.create_task(self.board(gate, i)) for i in range(self.spec.boards)]
             try:
                 await self.settled.wait()
-                ready = ("ready", self.connected, self.failed[:5], self.refused, self_cpu_seconds())
+                ready = ("ready", self.connected, self.failed[:5], self.refused, self_cpu_seconds(), self.compressed)
                 self.conn.send(ready)
                 await self.serve_commands()
             finally:
@@ -199,22 +327,25 @@ class Boards:
                     task.cancel()
                 await asyncio.gather(*readers, return_exceptions=True)
 
-    async def board(self, gate: asyncio.Semaphore) -> None:
-        opened = await self.open_board(gate)
+    async def board(self, gate: asyncio.Semaphore, index: int) -> None:
+        opened = await self.open_board(gate, index)
         if opened is None:
             self._check_settled()
             return
         sock, _snapshot = opened
         self.sockets.append(sock)
+        self.compressed += bool((sock.proto if isinstance(sock, SansIOBoard) else sock.protocol).extensions)
         self._check_settled()
         if isinstance(sock, SansIOBoard):
             await sock.closed  # its protocol hands every message to on_message
             return
         with contextlib.suppress(websockets.ConnectionClosed):
             async for text in sock:
-                self.on_message(text, now())
+                self.on_message(text, now(), index)
 
-    async def open_board(self, gate: asyncio.Semaphore) -> tuple[ClientConnection | SansIOBoard, Any] | None:
+    async def open_board(
+        self, gate: asyncio.Semaphore, index: int
+    ) -> tuple[ClientConnection | SansIOBoard, Any] | None:
         """Connect and read the snapshot; a refused attempt is retried with backoff, as a board page does,
         at most ``CONNECT_ATTEMPTS`` times. Every refusal is counted by its reason."""
         delay = 0.1
@@ -222,7 +353,7 @@ class Boards:
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
             async with gate:
                 try:
-                    return await (self._open_sansio() if self.spec.client == "sansio" else self._open_asyncio())
+                    return await (self._open_sansio(index) if self.spec.client == "sansio" else self._open_asyncio())
                 except (OSError, TimeoutError, RuntimeError, websockets.WebSocketException) as exc:
                     reason = f"{type(exc).__name__}: {exc}"
                     self.refused[reason] = self.refused.get(reason, 0) + 1
@@ -247,11 +378,11 @@ class Boards:
             await ws.close()
             raise
 
-    async def _open_sansio(self) -> tuple[SansIOBoard, Any]:
+    async def _open_sansio(self, index: int) -> tuple[SansIOBoard, Any]:
         parts = urlsplit(self.spec.url)
         _, board = await asyncio.wait_for(
             asyncio.get_running_loop().create_connection(
-                lambda: SansIOBoard(self, self.spec.url, self.spec.token, self.spec.compression),
+                lambda: SansIOBoard(self, self.spec.url, self.spec.token, self.spec.compression, index),
                 parts.hostname or HOST,
                 parts.port or 80,
             ),
@@ -267,8 +398,10 @@ class Boards:
         if self.connected + len(self.failed) >= self.spec.boards:
             self.settled.set()
 
-    def on_message(self, text: str | bytes, at: float) -> None:
+    def on_message(self, text: str | bytes, at: float, board: int) -> None:
         msg = json.loads(text)
+        if self.reads is not None and str(msg.get("type", "")).startswith(READ_AFTER):
+            self.reads.after_event(board)
         ticket = msg.get("ticket")
         if not isinstance(ticket, dict):
             return
@@ -293,6 +426,8 @@ class Boards:
             command = await inbox.get()
             if command[0] == "wait":
                 self.conn.send(await self.wait_all(command[1], command[2], command[3]))
+            elif command[0] == "drain":
+                self.conn.send(await self.drain(command[1]))
             elif command[0] == "results":
                 self.conn.send(("results", self.called, self_cpu_seconds()))
             else:
@@ -307,6 +442,17 @@ class Boards:
             loop.call_soon_threadsafe(inbox.put_nowait, command)
             if command[0] == "stop":
                 return
+
+    async def drain(self, limit_s: float) -> tuple[str, int, int, float, float]:
+        """Wait until every board's state read (``--page-reads``) is done; ("ok"|"timeout", reads, failed reads,
+        first start and last end of the reads since the last drain)."""
+        if self.reads is None:
+            return "ok", 0, 0, float("inf"), 0.0
+        try:
+            await asyncio.wait_for(self.reads.idle.wait(), limit_s)
+        except TimeoutError:
+            return "timeout", self.reads.done, self.reads.failed, *self.reads.span()
+        return "ok", self.reads.done, self.reads.failed, *self.reads.span()
 
     async def wait_all(self, kind: str, number: str, limit_s: float) -> tuple[str, int]:
         """Wait until every connected board got event ``kind`` of ticket ``number``; ("ok"|"timeout", missing)."""
@@ -434,12 +580,38 @@ def split(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
+class StoreStats:
+    """INFO commandstats of the server's embedded store (``<data-dir>/redis.json`` says where it answers): how many
+    times each command ran, those a script ran included, INFO itself left out."""
+
+    def __init__(self, srv: Server) -> None:
+        url = json.loads((srv.data_dir / "redis.json").read_text())["url"]
+        self.client = redis.Redis.from_url(url)
+
+    def calls(self) -> dict[str, int]:
+        info: dict[str, Any] = self.client.info("commandstats")
+        return {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in info.items() if k != "cmdstat_info"}
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    return {k: n - before.get(k, 0) for k, n in after.items() if n != before.get(k, 0)}
+
+
 @dataclass
 class Round:
     number: str
     sent_at: float
     responded_at: float
     missing: int = 0
+    commands: dict[str, int] = field(default_factory=dict)
+    """Store commands of the whole round (and of the boards' state reads it caused, with ``--page-reads``)."""
+    call_commands: dict[str, int] = field(default_factory=dict)
+    """Store commands while the call-next request was answered."""
+    reads_s: float = 0.0
+    """From the first state read of the round to the end of its last (``--page-reads``; 0 without)."""
 
     @property
     def http_s(self) -> float:
@@ -453,12 +625,37 @@ class Result:
     client: str
     compression: bool
     connected: int
-    rss_connected: float
-    rss_after: float
-    rss_peak: float
+    rss_each: list[float]
+    """VmRSS of each server process (each worker of ``serve --workers N``) with the boards connected, MiB."""
+    rss_after: list[float]
+    rss_peak: list[float]
     rounds: list[Round]
     called: dict[str, list[float]]
     cpu: dict[str, float]
+    page_reads: int = 0
+    """State reads the boards made during the calls (``--page-reads``)."""
+    workers: int = 1
+    compressed: int = 0
+    """Boards whose messages the server agreed to compress (permessage-deflate)."""
+
+    @property
+    def rss_connected(self) -> float:
+        """The largest server process's VmRSS with the boards connected (the target is per process)."""
+        return max(self.rss_each)
+
+    def commands(self, call_only: bool = False) -> float:
+        """Store commands per round (or around the call-next request alone), mean over the rounds."""
+        totals = [sum((r.call_commands if call_only else r.commands).values()) for r in self.rounds]
+        return statistics.fmean(totals) if totals else float("nan")
+
+    def commands_by_name(self, top: int = 8) -> str:
+        """The commands of a round, most first, as "evalsha 4, xadd 4, ..." (means over the rounds)."""
+        summed: dict[str, int] = {}
+        for r in self.rounds:
+            for name, n in r.commands.items():
+                summed[name] = summed.get(name, 0) + n
+        rows = sorted(summed.items(), key=lambda kv: -kv[1])[:top]
+        return ", ".join(f"{name} {n / len(self.rounds):.1f}" for name, n in rows)
 
     def slowest(self, since_request: bool = False) -> list[float]:
         """Per call: from the call-next response (or request) to the event on the last board."""
@@ -492,20 +689,37 @@ def wait_boards(workers: Workers, kind: str, number: str, timeout: float) -> int
     return sum(int(missing) for _, missing in replies)
 
 
-def one_round(api: Api, workers: Workers, timeout: float) -> Round:
+def one_round(api: Api, workers: Workers, store: StoreStats, timeout: float) -> Round:
+    start = store.calls()
     # no print job: this measures the calls (bench/print_render.py measures the ticket rendering)
     ticket, _ = api.must(f"/api/v1/sites/{SITE}/tickets", {"service": SERVICE, "print": False}, expect=201, kiosk=True)
     number = str(ticket["number"])
     missing = wait_boards(workers, "ticket.issued", number, timeout)
+    before_call = store.calls()
     sent = now()
     called, responded = api.must(f"/api/v1/counters/{COUNTER}/call-next")
+    call_commands = delta(store.calls(), before_call)
     if called["number"] != number:
         raise RuntimeError(f"call-next called {called['number']}, expected {number}")
     missing += wait_boards(workers, "ticket.called", number, timeout)
     api.must(f"/api/v1/tickets/{called['id']}/start")
     api.must(f"/api/v1/tickets/{called['id']}/complete", {"outcome": "completed"})
     missing += wait_boards(workers, "ticket.done", number, timeout)
-    return Round(number, sent, responded, missing)
+    _, reads_s = drain(workers, DRAIN_S)  # the boards' state reads this round caused (--page-reads) count in it
+    return Round(number, sent, responded, missing, delta(store.calls(), start), call_commands, reads_s)
+
+
+def drain(workers: Workers, timeout: float) -> tuple[int, float]:
+    """Wait until the boards' state reads are done: how many they made so far (all client processes), and the
+    time from the first of those since the last drain to the end of the last."""
+    replies = workers.ask_all(("drain", timeout), timeout + 10)
+    if any(reply[0] != "ok" for reply in replies):
+        raise RuntimeError("the boards' state reads did not finish")
+    failed = sum(int(reply[2]) for reply in replies)
+    if failed:
+        raise RuntimeError(f"{failed} state reads of the boards failed")
+    first, last = min(float(reply[3]) for reply in replies), max(float(reply[4]) for reply in replies)
+    return sum(int(reply[1]) for reply in replies), max(last - first, 0.0)
 
 
 @dataclass(frozen=True)
@@ -514,17 +728,30 @@ class Case:
     procs: int
     client: str
     compression: bool
+    workers: int = 1
+    """Server processes (``serve --workers N``)."""
 
     @property
     def name(self) -> str:
-        return f"{self.boards}-{self.client}-p{self.procs}-{'deflate' if self.compression else 'plain'}"
+        return f"{self.boards}-{self.client}-p{self.procs}-w{self.workers}-{'deflate' if self.compression else 'plain'}"
 
 
 def worker_specs(args: argparse.Namespace, case: Case, url: str, token: str) -> list[WorkerSpec]:
     """The boards of ``case`` split over its client processes."""
     parallel = max(1, args.connect_parallel // case.procs)
     return [
-        WorkerSpec(url, token, n, case.compression, case.client, args.loop, parallel, args.timeout, args.max_seconds)
+        WorkerSpec(
+            url,
+            token,
+            n,
+            case.compression,
+            case.client,
+            args.loop,
+            parallel,
+            args.timeout,
+            args.max_seconds,
+            args.page_reads,
+        )
         for n in split(case.boards, case.procs)
         if n
     ]
@@ -532,7 +759,7 @@ def worker_specs(args: argparse.Namespace, case: Case, url: str, token: str) -> 
 
 def measure(args: argparse.Namespace, case: Case) -> Result:
     """One case on a fresh server, always stopped afterwards with its client processes."""
-    with running_server(clock=args.clock, source=args.source) as srv:
+    with running_server(clock=args.clock, source=args.source, workers=case.workers) as srv:
         creds = provision(srv, args.source)
         api = Api(srv, creds)
         try:
@@ -561,22 +788,34 @@ def drive(args: argparse.Namespace, srv: Server, api: Api, workers: Workers, cas
     if connected < case.boards:
         print(f"  only {connected} of {case.boards} boards connected; first errors: {errors}", flush=True)
     settle(args.quiet_wait)
-    rss_connected = rss_mib(srv.pid)
-    meter = CpuMeter(srv.pid, srv.valkey_pid())
+    serving = srv.serving_pids()
+    if len(serving) < case.workers:
+        raise RuntimeError(f"{len(serving)} server processes of {case.workers} are running")
+    rss_connected = [rss_mib(pid) for pid in serving]
+    meter = CpuMeter(srv.pid, srv.valkey_pid(), workers=srv.worker_pids())
     profile = args.profile / f"call-{case.name}.txt" if args.profile else None
-    with py_spy(srv.pid, profile):
-        meter.start()
-        rounds = [one_round(api, workers, args.timeout) for _ in range(args.rounds)]
-        results = workers.ask_all(("results",), args.timeout + 10)
-        meter.extra_client_seconds = sum(float(res[2]) - float(rd[4]) for res, rd in zip(results, ready, strict=True))
-        cpu = meter.stop()
+    store = StoreStats(srv)
+    try:
+        with py_spy(serving[0], profile):  # with several workers: the first
+            reads_before, _ = drain(workers, DRAIN_S)
+            meter.start()
+            rounds = [one_round(api, workers, store, args.timeout) for _ in range(args.rounds)]
+            results = workers.ask_all(("results",), args.timeout + 10)
+            meter.extra_client_seconds = sum(
+                float(res[2]) - float(rd[4]) for res, rd in zip(results, ready, strict=True)
+            )
+            cpu = meter.stop()
+            reads = drain(workers, DRAIN_S)[0] - reads_before
+    finally:
+        store.close()
     called: dict[str, list[float]] = {}
     for _, part, _ in results:
         for number, times in part.items():
             called.setdefault(number, []).extend(times)
     return Result(
-        case.boards, case.procs, case.client, case.compression, connected, rss_connected, rss_mib(srv.pid),
-        peak_rss_mib(srv.pid), rounds, called, cpu,
+        case.boards, case.procs, case.client, case.compression, connected, rss_connected,
+        [rss_mib(pid) for pid in serving], [peak_rss_mib(pid) for pid in serving], rounds, called, cpu, reads,
+        case.workers, sum(int(r[5]) for r in ready),
     )  # fmt: skip
 
 
@@ -588,9 +827,11 @@ def report(r: Result) -> None:
     slow_req, each_req = summary_ms(r.slowest(since_request=True)), summary_ms(r.per_client(since_request=True))
     http_ms = summary_ms([x.http_s for x in r.rounds])
     missing = sum(x.missing for x in r.rounds)
+    reads = summary_ms([x.reads_s for x in r.rounds])
     print(
         f"boards={r.boards} (connected {r.connected}, {r.procs} {r.client} client process(es), "
-        f"compression {'deflate' if r.compression else 'off'}), {len(r.rounds)} calls:\n"
+        f"compression {'offered' if r.compression else 'off'}, accepted for {r.compressed}; "
+        f"{r.workers} server process(es)), {len(r.rounds)} calls:\n"
         f"  call-next response → event on the slowest board: p50 {slow['p50']:.1f} ms, p99 {slow['p99']:.1f} ms, "
         f"max {slow['max']:.1f} ms; per board: p50 {each['p50']:.1f} ms, p99 {each['p99']:.1f} ms\n"
         f"  call-next request → event on the slowest board: p50 {slow_req['p50']:.1f} ms, "
@@ -598,31 +839,48 @@ def report(r: Result) -> None:
         f"p99 {each_req['p99']:.1f} ms\n"
         f"  call-next HTTP request → response: p50 {http_ms['p50']:.1f} ms, p99 {http_ms['p99']:.1f} ms; "
         f"{r.deliveries()} deliveries of {len(r.rounds) * r.connected} expected; missed waits {missing}\n"
-        f"  server VmRSS: {r.rss_connected:.1f} MiB with the boards connected, {r.rss_after:.1f} MiB after the "
-        f"calls, peak {r.rss_peak:.1f} MiB\n"
+        f"  server VmRSS per process: {mib(r.rss_each)} MiB with the boards connected, {mib(r.rss_after)} MiB after "
+        f"the calls, peak {mib(r.rss_peak)} MiB\n"
         f"  {format_cpu(r.cpu)}; CPU per frame delivered: server {r.cpu_us_per_frame('server'):.0f} µs, "
-        f"client {r.cpu_us_per_frame('client'):.0f} µs",
+        f"client {r.cpu_us_per_frame('client'):.0f} µs\n"
+        f"  store commands per round (issue, call-next, start, complete"
+        f"{f', and {r.page_reads / len(r.rounds):.0f} state reads by the boards' if r.page_reads else ''}): "
+        f"{r.commands():.0f} ({r.commands_by_name()}); while call-next was answered: {r.commands(call_only=True):.0f}"
+        + (
+            f"\n  the boards' state reads of a round, first start to last end: p50 {reads['p50']:.0f} ms, "
+            f"max {reads['max']:.0f} ms (a call made meanwhile waits behind them)"
+            if r.page_reads
+            else ""
+        ),
         flush=True,
     )
+
+
+def mib(values: list[float]) -> str:
+    return " + ".join(f"{v:.1f}" for v in values)
 
 
 def table(results: list[Result]) -> str:
     """Delays in ms: ``resp`` from the call-next response, ``req`` from the call-next request."""
     rows = [
-        "| boards | client | procs | compression | slowest p50 resp | slowest p99 resp | per-board p50 resp "
-        "| slowest p50 req | slowest p99 req | call-next HTTP p50 | server RSS MiB | server µs/frame "
-        "| client µs/frame | other cores |",
-        "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| boards | server procs | client | procs | compression | slowest p50 resp | slowest p99 resp "
+        "| per-board p50 resp | slowest p50 req | slowest p99 req | call-next HTTP p50 | server RSS MiB (largest) "
+        "| server µs/frame | client µs/frame | other cores | store cmds/round | store cmds/call-next "
+        "| state reads/round | reads span p50 ms |",
+        "|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         slow, each = summary_ms(r.slowest()), summary_ms(r.per_client())
         slow_req = summary_ms(r.slowest(since_request=True))
         http_ms = summary_ms([x.http_s for x in r.rounds])
+        reads = summary_ms([x.reads_s for x in r.rounds])
         rows.append(
-            f"| {r.boards} | {r.client} | {r.procs} | {'deflate' if r.compression else 'off'} | {slow['p50']:.1f} "
+            f"| {r.boards} | {r.workers} | {r.client} | {r.procs} | {'deflate' if r.compression else 'off'} "
+            f"| {slow['p50']:.1f} "
             f"| {slow['p99']:.1f} | {each['p50']:.1f} | {slow_req['p50']:.1f} | {slow_req['p99']:.1f} "
             f"| {http_ms['p50']:.1f} | {r.rss_connected:.1f} | {r.cpu_us_per_frame('server'):.0f} "
-            f"| {r.cpu_us_per_frame('client'):.0f} | {r.cpu['other']:.2f} |"
+            f"| {r.cpu_us_per_frame('client'):.0f} | {r.cpu['other']:.2f} | {r.commands():.0f} "
+            f"| {r.commands(call_only=True):.0f} | {r.page_reads / len(r.rounds):.0f} | {reads['p50']:.0f} |"
         )
     return "\n".join(rows)
 
@@ -649,6 +907,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="asyncio: websockets' asyncio client (default); sansio: websockets' sans-I/O protocol on a bare "
         "asyncio.Protocol, a cheaper client",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="server processes: serve --workers N (default 1); several values run each",
+    )
     p.add_argument("--profile", type=Path, help="sample the server with py-spy into this folder (during the calls)")
     p.add_argument(
         "--loop",
@@ -663,6 +928,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=CONNECT_PARALLEL,
         help=f"boards opening at once, all client processes together (default {CONNECT_PARALLEL})",
     )
+    p.add_argument(
+        "--page-reads",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="each board reads GET /state MS ms after a burst of ticket, counter or day events, as the board page "
+        "did before push only (300); default 0: the boards only receive, as the pages now do",
+    )
     p.add_argument("--timeout", type=float, default=30.0, help="longest wait for one step, s")
     p.add_argument("--max-seconds", type=float, default=600.0, help="longest life of a client process, s")
     return p.parse_args(argv)
@@ -674,7 +947,9 @@ def cases(args: argparse.Namespace) -> list[Case]:
         for client in args.client:
             for compression in args.compression:
                 for procs in args.procs or [1 if boards <= 200 else 2]:
-                    out.append(Case(boards, max(1, min(procs, boards)), client, compression == "deflate"))
+                    for workers in args.workers:
+                        procs = max(1, min(procs, boards))
+                        out.append(Case(boards, procs, client, compression == "deflate", workers))
     return out
 
 
