@@ -19,13 +19,13 @@ snapshot and the pages' boot data all go through it. Nothing else spells these s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Literal, get_args
 
 import msgspec
 
 from server.queue.archive import Transfer
-from server.queue.models import QueueClass
-from server.queue.rules import CallPolicy, Waiting, call_sequence
+from server.queue.rules import CallPolicy, due_count, merge_call_order
 
 # ==== stored: what the scripts write and append ====================================================================
 
@@ -76,6 +76,12 @@ class StoredPause(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     by: str
 
 
+_by_slot = itemgetter(1, 2)
+"""A checked-in reservation (id, slot, order) waits by its slot, ties by issue order."""
+_by_order = itemgetter(1)
+"""A priority or walk-in ticket (id, order) waits in issue order."""
+
+
 class RawLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A service's waiting line read in the same step as a change (``lua/_lib.lua`` line_of): what the call order,
     the wait estimate and the longest current wait are computed from, in Python, once per event."""
@@ -101,10 +107,12 @@ class RawLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     def order(self, now_ms: int, policy: CallPolicy, streak: int) -> list[str]:
         """The ids of the waiting tickets in the order the server will call them (``rules.call_sequence``)."""
-        waiting = [Waiting(id, QueueClass.RESERVATION, order, slot) for id, slot, order in self.resv or ()]
-        waiting += [Waiting(id, QueueClass.PRIORITY, order) for id, order in self.prio or ()]
-        waiting += [Waiting(id, QueueClass.WALK_IN, order) for id, order in self.walk or ()]
-        return [w.id for w in call_sequence(waiting, now_ms, policy, streak)]
+        # ``call_sequence`` on the ids alone: no object per waiting ticket (a line can hold hundreds)
+        resv = sorted(self.resv or (), key=_by_slot)
+        due = due_count([r[1] for r in resv], now_ms, policy)
+        ahead = [r[0] for r in resv[:due]] + [tid for tid, _ in sorted(self.prio or (), key=_by_order)]
+        walk = [tid for tid, _ in sorted(self.walk or (), key=_by_order)]
+        return merge_call_order(ahead, walk, policy.ratio, streak) + [r[0] for r in resv[due:]]
 
 
 class StoredCounter(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -9,8 +9,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from server.queue.models import QueueClass
+
+T = TypeVar("T")
 
 
 def format_number(prefix: str, n: int, digits: int = 3) -> str:
@@ -86,20 +89,44 @@ def choose_next(waiting: Sequence[Waiting], now_ms: int, streak: int, policy: Ca
 def call_sequence(waiting: Sequence[Waiting], now_ms: int, policy: CallPolicy, streak: int = 0) -> list[Waiting]:
     """Every ticket in the order repeated ``choose_next`` calls them (nothing new arriving).
 
-    Each class waits in a fixed order, so the heads ``choose_next`` looks at are taken from the three lines sorted
-    once: O(n log n), cheap enough to run for every event that changes a line (the consoles show this order)."""
-    lines = [
+    Each class waits in a fixed order, so the three lines are sorted once and merged (``merge_call_order``):
+    O(n log n), cheap enough to run for every event that changes a line (the consoles show this order)."""
+    resv, prio, walk = (
         sorted((w for w in waiting if w.klass is k), key=_sort_key(k))
         for k in (QueueClass.RESERVATION, QueueClass.PRIORITY, QueueClass.WALK_IN)
-    ]
-    at = [0, 0, 0]
-    out: list[Waiting] = []
-    while len(out) < len(waiting):
-        heads = [line[i] if i < len(line) else None for line, i in zip(lines, at, strict=True)]
-        nxt, streak = _pick(heads[0], heads[1], heads[2], now_ms, streak, policy)
-        assert nxt is not None
-        at[heads.index(nxt)] += 1
-        out.append(nxt)
+    )
+    due = due_count([w.slot_at for w in resv], now_ms, policy)
+    return merge_call_order(resv[:due] + prio, walk, policy.ratio, streak) + resv[due:]
+
+
+def due_count(slots: Sequence[int], now_ms: int, policy: CallPolicy) -> int:
+    """How many reservations of a line sorted by slot are due now (``choose_next``'s rule): a prefix of the line,
+    since a reservation is due when its slot starts within the early window."""
+    limit = now_ms + policy.early_ms
+    return next((i for i, slot in enumerate(slots) if slot > limit), len(slots))
+
+
+def merge_call_order(ahead: Sequence[T], walk: Sequence[T], ratio: int, streak: int) -> list[T]:
+    """The call order of the sorted lines that go before walk-ins (``ahead``: due reservations, then priority
+    tickets) and the walk-ins, as repeated ``choose_next`` calls them: at most ``ratio`` of ``ahead`` in a row
+    while a walk-in waits (``streak`` of them were called in a row already). Reservations not due yet come after
+    all of these. Slices, not a call at a time: the ids of a whole line are merged for every event."""
+    out: list[T] = []
+    i = j = 0
+    run = streak
+    while i < len(ahead) and j < len(walk):
+        take = max(ratio - run, 0)
+        if take:
+            chunk = ahead[i : i + take]
+            out += chunk
+            i += len(chunk)
+            if i >= len(ahead):
+                break
+        out.append(walk[j])
+        j += 1
+        run = 0
+    out += ahead[i:]
+    out += walk[j:]
     return out
 
 

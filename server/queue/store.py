@@ -195,7 +195,10 @@ class Store:
     def ahead(self, line: RawLine, ticket_id: str, streak: int) -> int:
         """Waiting tickets of ``line`` the call order calls before ``ticket_id`` now (0 when it is not waiting)."""
         order = line.order(int(self.clock.now().timestamp() * 1000), call_policy(self.config), streak)
-        return order.index(ticket_id) if ticket_id in order else 0
+        try:
+            return order.index(ticket_id)
+        except ValueError:
+            return 0
 
     # ---- running scripts ---------------------------------------------------------------------
 

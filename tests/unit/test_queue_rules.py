@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 from hypothesis import given
@@ -20,6 +21,7 @@ from server.queue.rules import (
     estimate_wait,
     format_number,
 )
+from server.views import RawLine
 
 NOW = 1_800_000_000_000
 MIN = 60_000
@@ -151,3 +153,18 @@ def test_reservation_not_yet_due_waits_but_never_idles_a_counter() -> None:
     policy = CallPolicy(ratio=2, early_ms=10 * MIN)
     assert [x.id for x in call_sequence([early, w], NOW, policy)] == ["w2", "r1"]
     assert choose_next([early], NOW, 0, policy)[0] == early
+
+
+@given(queues, policies, st.integers(0, 4), st.randoms(use_true_random=False))
+def test_a_line_as_the_scripts_read_it_is_called_in_the_same_order(
+    waiting: list[Waiting], policy: CallPolicy, streak: int, rnd: random.Random
+) -> None:
+    """RawLine.order (every event's call order, on the ids alone) is call_sequence, whatever order the script
+    listed each class in."""
+    resv = [(w.id, w.slot_at, w.order) for w in waiting if w.klass is Q.RESERVATION]
+    prio = [(w.id, w.order) for w in waiting if w.klass is Q.PRIORITY]
+    walk = [(w.id, w.order) for w in waiting if w.klass is Q.WALK_IN]
+    for members in (resv, prio, walk):
+        rnd.shuffle(members)
+    line = RawLine(service="s", resv=resv or None, prio=prio or None, walk=walk or None, serving=1)
+    assert line.order(NOW, policy, streak) == [w.id for w in call_sequence(waiting, NOW, policy, streak)]
