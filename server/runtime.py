@@ -5,6 +5,7 @@ Built by the app's lifespan and kept on ``app.state.runtime``; route handlers re
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from server.projection import LineFacts, Projector, plain, project_ticket, state
 from server.queue.store import Store
 from server.settings import Settings
 from server.storeclient import redis_client as redis_client  # the factory's old home: callers import it here
+from server.tasks import cancel_all
 from server.views import RawLine, SiteState, StoredTicket, VisitorTicket
 
 log = logging.getLogger("madoguchi")
@@ -49,6 +51,8 @@ class Runtime:
     projector: Projector = field(init=False)
     hub: Hub = field(init=False)
     tz: ZoneInfo = field(init=False)
+    tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
+    """This process's own background tasks (the fan-out and the printers keep theirs)."""
     snapshot_reads: dict[str, int] = field(init=False, default_factory=lambda: {"http": 0, "socket": 0})
     """Site snapshots read since start, by who asked: ``GET /sites/{site}/state`` ("http") or a socket's connect
     (or its ``{"type": "snapshot"}``). Pages never ask again after an event: tests/integration/test_push_only.py
@@ -76,6 +80,8 @@ class Runtime:
         self.tz = ZoneInfo(self.config.timezone)
 
     async def start(self) -> None:
+        listen = self.accounts.device_cache.listen(lambda: redis_client(self.redis_url, blocking=True))
+        self.tasks.append(asyncio.create_task(listen, name="device-revocations"))
         await self.hub.start()
         await self.calendar.start()  # after the fan-out's start: a change from now on reaches it as an event
         if self.settings.print_workers:
@@ -84,6 +90,7 @@ class Runtime:
     async def stop(self) -> None:
         await self.printing.stop()
         await self.hub.stop()
+        await cancel_all(self.tasks)
         await self.calendar.stop()
         await self.blocking.aclose()
         await self.longpoll.aclose()

@@ -8,8 +8,9 @@ after login; every request tells its remaining life (``Staff.expires_in``), whic
 are given again with each answer, so both live exactly as long as the session. Failed logins slow down the
 pair (login id, address) that failed, with delays that grow, instead of locking the account for everyone.
 Revoking a device or disabling a staff
-account takes effect at once: HTTP requests look the credential up every time, and a message on the
-control channel makes every server process close the websockets it holds for it.
+account takes effect at once: HTTP requests look a session up every time, a device token once per process while
+that process follows the control channel (``server/auth/devicecache.py``), and a message on the control channel
+makes every server process drop the device's token and close the websockets it holds for it.
 
 A device's last request is remembered as ``seen`` on its record (``device_seen``): written at most once a minute
 per device (the stored time is compared first; websocket pings also count, throttled per process), so the admin
@@ -32,6 +33,7 @@ import msgspec
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from server.auth.devicecache import DeviceCache
 from server.auth.passwords import Hasher, PasswordPolicyError, check_policy
 from server.auth.principals import Device, DeviceKind, Role, Staff
 from server.queue import errors
@@ -132,6 +134,8 @@ class Accounts:
         """Seconds since the epoch: the server clock, so session lifetimes follow it (training, tests)."""
         self._seen_written: dict[str, int] = {}
         """When this process last wrote each device's ``seen`` (``device_seen``)."""
+        self.device_cache = DeviceCache()
+        """Device tokens this process read, used while ``device_cache.listen`` follows the revocations."""
 
     async def _hash(self, password: str) -> str:
         """argon2 takes ~0.1 s of CPU: off the event loop, so boards and counters are not held up."""
@@ -468,12 +472,17 @@ class Accounts:
     async def device_by_token(self, token: str) -> Device | None:
         if not token or len(token) > 128:
             return None
-        device_id = await self.redis.get(device_token_key(digest(token)))
-        if device_id is None:
-            return None
-        record = await self.device_record(_text(device_id))
-        if record is None or record.get("revoked") == "1":
-            return None
+        token_digest = digest(token)
+        record = self.device_cache.get(token_digest)
+        if record is None:
+            stamp = self.device_cache.stamp()
+            device_id = await self.redis.get(device_token_key(token_digest))
+            if device_id is None:
+                return None
+            record = await self.device_record(_text(device_id))
+            if record is None or record.get("revoked") == "1":
+                return None
+            self.device_cache.put(stamp, token_digest, record)
         await self.device_seen(record["id"], int(record.get("seen") or 0))
         return Device(
             id=record["id"], site=record["site"], kind=DeviceKind(record["kind"]), name=record["name"],
@@ -532,6 +541,7 @@ class Accounts:
         # The token digests stay, pointing at the revoked record: every request with them is refused
         # (``device_by_token`` checks ``revoked``), and the PC's page can tell that it was revoked.
         await self.redis.hset(device_key(device_id), "revoked", "1")
+        self.device_cache.forget(device_id)  # this process refuses the token from now on, before it answers
         await self.publish("device", device_id)
 
     # ---- control channel ---------------------------------------------------------------------

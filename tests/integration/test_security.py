@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from server.auth.accounts import digest
+from server.auth.devicecache import DeviceCache
 from server.auth.middleware import SESSION_COOKIE
 from tests.conftest import issue, open_counter
 
@@ -272,3 +275,45 @@ async def test_a_login_typed_as_a_spreadsheet_formula_is_text_in_the_audit_csv(s
     assert [row["login"] for row in failed] == ["'" + formula.lower()]  # shown as text, never run
     signed_in = [row for row in rows if row["action"] == "auth.login"]
     assert signed_in and all(row["login"].startswith("admin-") for row in signed_in)  # plain cells untouched
+
+
+async def test_a_device_revoked_through_one_process_is_refused_by_every_other_at_once(create_server: Any) -> None:
+    """Each process keeps the device tokens it read (server/auth/devicecache.py) while it follows the control channel;
+    the revocation's message drops them in every process before the revoking one answers."""
+    one, two = create_server(), create_server()
+    for live in (one, two):
+        await live.call(asyncio.wait_for(live.runtime.accounts.device_cache.subscribed.wait(), 10))
+    admin = await one.login("admin")
+    created = (await admin.post("/api/v1/devices", json={"site": "city-hall", "kind": "kiosk", "name": "hall"})).json()
+    kiosk = two.http()
+    kiosk.headers["authorization"] = f"Bearer {created['token']}"
+    for _ in range(2):
+        assert (await kiosk.post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"})).status_code == 201
+    assert two.runtime.accounts.device_cache.get(digest(created["token"])) is not None  # the second was a cache hit
+    assert (await admin.post(f"/api/v1/devices/{created['id']}/revoke")).status_code == 200
+    r = await kiosk.post("/api/v1/sites/city-hall/tickets", json={"service": "pickup"})
+    assert r.status_code == 401 and r.json()["code"] == "unauthorized"
+    assert (await kiosk.get("/api/v1/sites/city-hall/state")).status_code == 401
+
+
+async def test_a_device_read_while_it_was_revoked_is_not_kept() -> None:
+    """A lookup that read the store before a revocation's message arrived must not keep what it read, and nothing
+    is kept while the process does not follow the control channel."""
+    cache = DeviceCache()
+    record = {"id": "kiosk-1", "site": "city-hall", "kind": "kiosk", "name": "hall", "csrf": "x"}
+    cache.put(cache.stamp(), "t1", record)
+    assert cache.get("t1") is None  # not subscribed: never cached
+    cache._set_live(True)
+    stamp = cache.stamp()
+    cache.on_message(b'{"revoke": "device", "id": "kiosk-1"}')
+    cache.put(stamp, "t1", record)
+    assert cache.get("t1") is None
+    cache.put(cache.stamp(), "t1", record)
+    assert cache.get("t1") == record
+    cache.on_message(b'{"revoke": "session", "id": "kiosk-1"}')
+    assert cache.get("t1") == record
+    cache.on_message(b'{"revoke": "device", "id": "kiosk-1"}')
+    assert cache.get("t1") is None
+    cache.put(cache.stamp(), "t2", record)
+    cache._set_live(False)  # the listener lost the store: whatever it missed, nothing cached is used
+    assert cache.get("t2") is None
