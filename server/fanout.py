@@ -6,6 +6,10 @@ when Redis is back (the stream survives a restart through AOF), so clients see e
 without reconnecting. Each event is decoded and projected once per process, not once per client
 (``server.projection.Projector``): the staff and public texts, and the typed event with its lines for the visitor
 sessions, which update their ticket from it with no store read.
+
+Each text is also framed once (``server.wsframes``) and written as it is to every site socket that is live (caught
+up, nothing queued, writable): no task switch and no send wrappers per board. A socket that is not live gets the
+event on its queue, and its session sends it the ordinary way, in order.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from server.config import Config
 from server.projection import Projected, Projector, Unknown
 from server.queue.keys import CONTROL_CHANNEL, SiteKeys
 from server.tasks import cancel_all
+from server.wsframes import Write, text_frame
 
 log = logging.getLogger("madoguchi.fanout")
 
@@ -57,8 +62,14 @@ class Subscriber:
     queue: asyncio.Queue[Frame] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     device: str | None = None
     session: str | None = None
+    last: int = 0
+    """The seq of the last event the client has (sent to it, or in its snapshot)."""
+    write: Write | None = None
+    """Set by the session while it is live (caught up, its queue empty): the hub writes the next event's encoded
+    frame to the socket itself. Anything queued unsets it until the session has sent the queue."""
 
     def push(self, frame: Frame) -> None:
+        self.write = None
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
@@ -66,6 +77,11 @@ class Subscriber:
             while not self.queue.empty():
                 self.queue.get_nowait()
             self.queue.put_nowait(RESYNC)
+
+    def post(self, frame: Frame) -> None:
+        """Queue a message of the session's own (a pong, an error, a request): never dropped for a resync."""
+        self.write = None
+        self.queue.put_nowait(frame)
 
 
 class Hub:
@@ -131,7 +147,17 @@ class Hub:
         frame = Frame(seq, projected.staff, projected.public, None if isinstance(projected, Unknown) else projected)
         self.last_seq[site] = seq
         self.events_seen += 1
+        staff_wire = public_wire = b""
         for sub in tuple(self.subscribers[site]):
+            write = sub.write
+            if write is not None and sub.last == seq - 1:
+                if sub.staff:
+                    wire = staff_wire = staff_wire or text_frame(frame.staff)
+                else:
+                    wire = public_wire = public_wire or text_frame(frame.public)
+                if write(wire):
+                    sub.last = seq
+                    continue
             sub.push(frame)
 
     def revoke(self, kind: str, ident: str) -> None:

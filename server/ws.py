@@ -21,6 +21,10 @@ outage closes with 1013 (try again later). Accepting first lets a browser see th
 handshake refused over HTTP shows a page only "connection failed". The shared client (``ws.js``) treats
 4401/4403/4404 as final.
 
+A site socket that is caught up with nothing queued is live: the hub writes each event's frame, encoded once per
+process, straight to it (``server.wsframes``, when the server offers that); otherwise its session sends the queued
+events here one by one.
+
 Client messages are decoded here with msgspec, so a bad message gets an error reply instead of closing
 the socket. ``{"type": "ping"}`` is answered with ``{"type": "pong", "seq": N}``; ``{"type": "snapshot"}`` with a
 fresh snapshot (a page whose day changed at a known time: a new business date, the last ticket time). Pages never
@@ -60,6 +64,7 @@ from server.views import (
     VisitorStatusMessage,
     VisitorTicket,
 )
+from server.wsframes import Write, raw_writer
 
 log = logging.getLogger("madoguchi.ws")
 
@@ -123,13 +128,23 @@ async def _reject(socket: WebSocket[Any, Any, Any], code: int, reason: str) -> N
 
 
 class SiteSession:
-    """One connected site client: catches it up, then pumps frames from its subscriber queue."""
+    """One connected site client: catches it up, then pumps frames from its subscriber queue, or lets the hub
+    write them to the socket while it is live (``raw``)."""
 
     def __init__(self, socket: WebSocket[Any, Any, Any], rt: Runtime, sub: Subscriber) -> None:
         self.socket = socket
         self.rt = rt
         self.sub = sub
-        self.last = 0
+        self.raw: Write | None = raw_writer(socket.scope)
+
+    @property
+    def last(self) -> int:
+        """The seq of the last event the client has: the hub advances it for the events it writes itself."""
+        return self.sub.last
+
+    @last.setter
+    def last(self, seq: int) -> None:
+        self.sub.last = seq
 
     async def send(self, text: str) -> None:
         await self.socket.send_data(text, mode="text")
@@ -174,26 +189,30 @@ class SiteSession:
                     msg = _client_decoder.decode(raw)
                 except (msgspec.DecodeError, RecursionError) as exc:
                     error = _text({"type": "error", "code": "validation_error", "detail": str(exc)})
-                    self.sub.queue.put_nowait(Frame(0, error, error))
+                    self.sub.post(Frame(0, error, error))
                     continue
                 if msg.type == "ping":
                     pong = _text({"type": "pong", "seq": self.rt.hub.last_seq.get(self.sub.site, 0)})
-                    self.sub.queue.put_nowait(Frame(0, pong, pong))
+                    self.sub.post(Frame(0, pong, pong))
                     if self.sub.device:  # a board open all day is "last seen" now, not at its connect
                         with contextlib.suppress(RedisError, OSError):
                             await self.rt.accounts.device_seen(self.sub.device)
                 elif msg.type == "snapshot":
-                    self.sub.queue.put_nowait(SNAPSHOT)
+                    self.sub.post(SNAPSHOT)
                 else:
-                    self.sub.queue.put_nowait(RESYNC)
+                    self.sub.post(RESYNC)
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
-            self.sub.queue.put_nowait(CLOSED)
+            self.sub.post(CLOSED)
 
     async def pump(self) -> None:
+        queue = self.sub.queue
         while True:
-            frame = await self.sub.queue.get()
+            if self.raw is not None and queue.empty():
+                self.sub.write = self.raw  # live: the hub writes the next events to the socket itself
+            frame = await queue.get()
+            self.sub.write = None
             if frame is CLOSED:
                 return
             if frame is REVOKED:
@@ -292,13 +311,15 @@ async def _serve(socket: WebSocket[Any, Any, Any], rt: Runtime, session: SiteSes
 
 
 class TicketSession(SiteSession):
-    """The visitor page: the status of one ticket, kept by the events (no store read after the snapshot)."""
+    """The visitor page: the status of one ticket, kept by the events (no store read after the snapshot). Each
+    socket gets its own messages: none is written by the hub."""
 
     def __init__(
         self, socket: WebSocket[Any, Any, Any], rt: Runtime, sub: Subscriber, token: str,
         first: tuple[StoredTicket, VisitorTicket],
     ) -> None:  # fmt: skip
         super().__init__(socket, rt, sub)
+        self.raw = None
         self.token = token
         self.first: tuple[StoredTicket, VisitorTicket] | None = first
         """Read when the socket was admitted: the first snapshot sends it."""

@@ -34,6 +34,7 @@ from server.config import Config, load_config
 from server.embedded import EmbeddedRedis
 from server.runtime import Runtime
 from server.settings import Settings
+from server.wsframes import PushProtocol
 
 # A Tuesday morning: City Hall has 6 counters (November), every weekday service is offered.
 WEEKDAY_MORNING = datetime.fromisoformat("2026-11-24T10:00:00+09:00")
@@ -167,10 +168,11 @@ async def create_server(config: Config, redis_url: str, tmp_path: Path) -> Async
             started.set()
 
         app.on_startup.append(on_startup)
-        # proxy_headers off, as `serve` runs it: the app alone decides whose X-Forwarded-For to believe
-        server = uvicorn.Server(
-            uvicorn.Config(app, lifespan="on", log_level="warning", timeout_graceful_shutdown=2, proxy_headers=False)
-        )
+        # proxy_headers off, as `serve` runs it: the app alone decides whose X-Forwarded-For to believe; the same
+        # websockets protocol and no permessage-deflate, so the fan-out writes its frames as in production
+        uv_config = uvicorn.Config(app, lifespan="on", log_level="warning", timeout_graceful_shutdown=2,
+                                   proxy_headers=False, ws=PushProtocol, ws_per_message_deflate=False)  # fmt: skip
+        server = uvicorn.Server(uv_config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         if not started.wait(timeout=20):

@@ -101,10 +101,11 @@ def run(args: argparse.Namespace) -> int:
         # no permessage-deflate: events are a few hundred bytes on a LAN, and compressing each one for every
         # board cost ~40 % of the fan-out's CPU and ~43 KiB per connection (docs/PERFORMANCE.md)
         # no proxy_headers: the app itself decides which forwarded headers to trust (configured proxies only)
+        # ws: uvicorn's websockets protocol that lets the fan-out write an event's frame, encoded once, to every board
         uvicorn.run(
             app, host=settings.host, port=settings.port, log_level="info", lifespan="on",
             timeout_graceful_shutdown=3, ws_per_message_deflate=False, proxy_headers=False,
-            workers=settings.workers, factory=settings.workers > 1,
+            workers=settings.workers, factory=settings.workers > 1, ws=PUSH_PROTOCOL,
         )  # fmt: skip
     except SystemExit:
         pass
@@ -114,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
             embedded.stop()
     return 0
 
+
+PUSH_PROTOCOL = "server.wsframes:PushProtocol"
+"""uvicorn's websockets protocol with the fan-out's frame writes (named, so every worker process imports it)."""
 
 WORKER_SPEC = "MADOGUCHI_WORKER_SPEC"
 """Set by ``serve --workers N`` for its worker processes: what the parent decided (the store, the clock's start)."""

@@ -1,0 +1,77 @@
+"""Websocket frames encoded once per process and written as they are to every socket that takes them.
+
+An event goes to every board of a site: the same text in the same frame. Sending it through the ASGI interface
+costs per socket a task switch, Litestar's and uvicorn's send wrappers and websockets' framing (most of the
+fan-out's Python work). Instead the event is framed once (``text_frame``) and each socket's ``write`` hands the
+bytes to its transport, when the socket can take them as they are: open, no close sent, not waiting for the
+client to read (writing paused), and no extension that changes frames (permessage-deflate, which ``serve``
+declines). Otherwise ``write`` answers False and the event takes the ordinary way (``server.ws``).
+
+``PushProtocol`` is uvicorn's websockets (sans-I/O) protocol with that ``write`` offered to the app as an ASGI
+extension of the socket's scope (``RAW_FRAMES``); ``serve`` runs it. An app served by anything else finds no such
+extension and sends every message the ordinary way.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
+from websockets.protocol import State
+
+RAW_FRAMES = "madoguchi.raw_frames"
+"""Scope extension: ``write(frame: bytes) -> bool``, writes one whole encoded frame if the socket can take it."""
+
+Write = Callable[[bytes], bool]
+
+_TEXT_FIN = 0x81
+"""FIN + opcode 1 (text): a whole message in one frame. Server frames are never masked (RFC 6455 §5.1)."""
+
+
+def text_frame(text: str) -> bytes:
+    """``text`` as one unmasked, uncompressed websocket text frame (RFC 6455 §5.2)."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        head = struct.pack("!BB", _TEXT_FIN, size)
+    elif size < 1 << 16:
+        head = struct.pack("!BBH", _TEXT_FIN, 126, size)
+    else:
+        head = struct.pack("!BBQ", _TEXT_FIN, 127, size)
+    return head + payload
+
+
+def raw_writer(scope: Any) -> Write | None:
+    """The socket's ``write`` when its server offers one (``PushProtocol``), else None."""
+    writer: Write | None = (scope.get("extensions") or {}).get(RAW_FRAMES)
+    return writer
+
+
+class PushProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O websockets protocol that also offers ``write`` for frames encoded once for many sockets."""
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        if self.response.status_code == 101:  # else answered over HTTP and closed: no scope, no app
+            extensions: dict[str, Any] = self.scope["extensions"]  # ASGI leaves extensions open
+            extensions[RAW_FRAMES] = self.write_frame
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Write an encoded frame if the socket takes it as it is; False (nothing written) when it must go the
+        ordinary way: not open yet or any more, closing, writing paused until the client reads, or an extension
+        negotiated that would change it."""
+        if (
+            self.close_sent
+            or self.disconnected
+            or self.initial_response is not None
+            or self.conn.state is not State.OPEN
+            or self.conn.extensions
+            or not self.writable.is_set()
+            or self.transport.is_closing()
+        ):
+            return False
+        self.transport.write(frame)
+        return True
