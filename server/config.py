@@ -99,6 +99,12 @@ class Counter(_Struct, frozen=True, kw_only=True):
     number: int  # the number announced ("3番窓口" -> 3), unique per site
     area: str  # "booth", "meeting-room", "desk", ...: a board may show one area only
     periods: tuple[Period, ...] = ()  # when the counter is set up; empty = all year
+    name_en: str = ""  # the label on English screens; empty: "Counter 3" (as the board says it)
+
+    @property
+    def label_en(self) -> str:
+        """The counter's name on English screens (consoles, guide), from `name_en` or its number."""
+        return self.name_en.strip() or f"Counter {self.number}"
 
     def active_on(self, day: dt.date) -> bool:
         """Whether the counter is set up on `day` (City Hall's meeting room: Nov–Mar only)."""
@@ -158,6 +164,7 @@ class Printer(_Struct, frozen=True, kw_only=True):
 
 
 class Printing(_Struct, frozen=True, kw_only=True):
+    name_en: str = ""  # the name on English screens (the guide console); empty: the Japanese name
     """How tickets are printed: footer, retries and fail-over."""
 
     footer: tuple[str, ...] = ("番号が呼ばれるまでお待ちください",)

@@ -65,6 +65,8 @@ class PrinterEntry:
     name: str
     uri: str | None
     """None for a print agent (the printer is on the kiosk PC)."""
+    name_en: str = ""
+    """The name on English screens; empty: the Japanese one."""
 
 
 def agent_printer(device_id: str) -> str:
@@ -144,16 +146,17 @@ class Printing:
 
     def _printers_of(self, site: Site) -> list[PrinterEntry]:
         if site.printers:
-            return [PrinterEntry(p.id, p.name, p.uri) for p in site.printers]
+            return [PrinterEntry(p.id, p.name, p.uri, p.name_en) for p in site.printers]
         folder = (self.data_dir / "tickets" / site.id).resolve()
-        return [PrinterEntry(PREVIEW, "プレビュー (PNG)", f"preview://{folder}?width=80")]
+        return [PrinterEntry(PREVIEW, "プレビュー (PNG)", f"preview://{folder}?width=80", "Preview (PNG)")]
 
     def entry(self, site: str, printer: str) -> PrinterEntry:
         for e in self.printers.get(site, []):
             if e.id == printer:
                 return e
         if printer.startswith("agent-"):
-            return PrinterEntry(printer, f"発券機プリンター ({printer[6:]})", None)
+            device = printer[6:]
+            return PrinterEntry(printer, f"発券機プリンター ({device})", None, f"Kiosk printer ({device})")
         raise errors.NotFound(f"no printer {printer!r} at {site}")
 
     # ---- jobs --------------------------------------------------------------------------------
@@ -285,7 +288,7 @@ class Printing:
     async def publish(self, site: str, printer: str, status: PrinterStatus | None, job: dict[str, Any] | None) -> None:
         entry = self.entry(site, printer)
         keys = SiteKeys(site)
-        view: dict[str, Any] = {"id": printer, "name": entry.name}
+        view: dict[str, Any] = {"id": printer, "name": entry.name, "name_en": entry.name_en or entry.name}
         fields: dict[str, str] | None = None
         if status is not None:
             view.update(state=status.state, detail=status.detail or None)
@@ -316,6 +319,7 @@ class Printing:
                     "id": e.id,
                     "name": e.name,
                     "site": site,
+                    "name_en": e.name_en or e.name,
                     "kind": "agent" if e.uri is None else parse_printer_uri(e.uri).kind,
                     "state": status.get("state", "unknown"),
                     "detail": status.get("detail") or None,

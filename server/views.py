@@ -267,6 +267,7 @@ class PrinterView(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: str
     state: str
     detail: str | None
+    name_en: str = ""  # the name on English screens (the Japanese one when the config gives none)
 
 
 class PrintJobView(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

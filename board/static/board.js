@@ -29,7 +29,8 @@ const boot = JSON.parse(document.body.dataset.boot);
 const SITE = boot.site;
 const AUDIO = boot.audio; // voice | chime | silent
 const TICKER_PX_PER_S = 110;
-const LONG_NAME = 13; // service names longer than this (characters) get smaller type
+const FIT_LEVELS = 5; // board.css "Fit levels"
+const NAMES_SHOWN_MS = { ja: 8000, en: 5000 }; // how long each language's service names stay when they take turns
 
 const counters = new Map(boot.counters.map((c) => [c.id, c]));
 const serviceNames = new Map(boot.services.map((s) => [s.id, s]));
@@ -44,6 +45,7 @@ const board = {
   rank: 0,
   live: false,
   blink: new Map(), // counter id -> {number, timer} of the call blinking there
+  captioned: null, // {counter, number} of the call the caption says
   socket: null,
 };
 
@@ -87,33 +89,51 @@ async function playAnnouncement(item) {
   return result;
 }
 
-const announcer = new Announcer(
-  { log: $("#announce-log"), body: document.body },
-  {
-    play: playAnnouncement,
-    isCurrent: (item) => board.calling.get(item.counter)?.number === item.number,
-    onStart: (item) => caption(item),
-  },
-);
-
-function caption(item) {
-  $("#caption-ja").textContent = item.text;
-  $("#caption-en").textContent = item.textEn;
-  $("#caption").hidden = false;
+function isCalling(item) {
+  return board.calling.get(item.counter)?.number === item.number;
 }
 
-function announce(entry, kind) {
+const announcer = new Announcer(
+  { log: $("#announce-log"), body: document.body },
+  { play: playAnnouncement, isCurrent: isCalling, onStart: (item) => caption(item) },
+);
+
+/** The sentence of a call (or recall) at its counter, in Japanese and English, and the English one to speak. */
+function callTexts(entry, kind) {
   const number = counterNumber(entry.counter, entry.counter_label);
   const params = { number: entry.number, counter: number ?? counterLabel(entry) };
   const key = kind === "recall" ? "board.recall_text" : "board.call_text";
+  return {
+    text: t("ja", key, params),
+    textEn: t("en", key, params),
+    speechEn: t("en", key, { ...params, number: spokenNumber(entry.number) }),
+  };
+}
+
+/** Under the calls, the sentence being announced (`item`), or none. */
+function caption(item) {
+  board.captioned = item ? { counter: item.counter, number: item.number } : null;
+  $("#caption-ja").textContent = item?.text ?? "";
+  $("#caption-en").textContent = item?.textEn ?? "";
+  $("#caption").hidden = !item;
+}
+
+/** The caption follows the calls: when the call it says is no longer being called (the visitor came, the ticket
+ * went back to its line, a no-show, a cancel, another number called at that counter, a new date), it says the
+ * newest call still on screen instead, or nothing when no number is being called. */
+function followCalls() {
+  if (board.captioned && isCalling(board.captioned)) return;
+  const newest = callingInOrder()[0];
+  caption(newest ? { counter: newest.counter, number: newest.number, ...callTexts(newest, "call") } : null);
+}
+
+function announce(entry, kind) {
   announcer.enqueue({
     number: entry.number,
     counter: entry.counter,
     kind,
-    text: t("ja", key, params),
-    textEn: t("en", key, params),
-    speechEn: t("en", key, { ...params, number: spokenNumber(entry.number) }),
-    parts: callParts(entry.number, number, kind),
+    ...callTexts(entry, kind),
+    parts: callParts(entry.number, counterNumber(entry.counter, entry.counter_label), kind),
   });
 }
 
@@ -156,6 +176,7 @@ function renderCalls() {
   if (wanted.some((li, index) => list.children[index] !== li)) list.replaceChildren(...wanted);
   list.dataset.count = String(calls.length);
   $("#calls-none").hidden = calls.length > 0 || !board.live;
+  followCalls();
 }
 
 /** Earlier calls, newest first, one per number: the numbers being called now are already on the screen. */
@@ -187,6 +208,13 @@ function renderRecent() {
   if (!calls.length && board.calling.size === 0) {
     $("#recent").append(h("li", { class: "b-recent-none" }, t("ja", "board.recent_none")));
   }
+  fitRecent();
+}
+
+/** Only whole calls in the recent list: the ones past its width are left out, not cut in half. */
+function fitRecent() {
+  const list = $("#recent");
+  while (list.children.length > 1 && list.scrollWidth > list.clientWidth) list.lastElementChild.remove();
 }
 
 function waitText(lang, line) {
@@ -205,7 +233,7 @@ function renderWaits() {
         { dataset: { service: line.id, waiting: String(line.waiting) }, class: line.waiting ? "" : "idle" },
         h(
           "th",
-          { scope: "row", class: ja.length > LONG_NAME ? "b-service long" : "b-service" },
+          { scope: "row", class: "b-service" },
           h("span", { class: "b-prefix", "aria-hidden": "true" }, serviceNames.get(line.id)?.prefix ?? ""),
           h("span", { class: "b-service-names" }, h("span", { lang: "ja" }, phrased(ja)), h("span", { class: "b-service-en", lang: "en" }, names.en ?? "")),
         ),
@@ -225,13 +253,21 @@ function renderWaits() {
   fitWaits();
 }
 
-/** Step the waits panel's type down until every service fits (City Hall offers nine). */
+/** Step the waits panel through its fit levels (board.css) until every service fits (City Hall offers nine). */
 function fitWaits() {
   const panel = $(".b-waits");
   panel.dataset.fit = "0";
-  for (let level = 1; level <= 3 && panel.scrollHeight > panel.clientHeight + 1; level += 1) {
+  for (let level = 1; level <= FIT_LEVELS && panel.scrollHeight > panel.clientHeight; level += 1) {
     panel.dataset.fit = String(level);
   }
+}
+
+/** From fit level 1 on, the service names (and the column heads) show Japanese, then English, in turn. */
+function alternateNames() {
+  const panel = $(".b-waits");
+  const next = panel.dataset.names === "ja" ? "en" : "ja";
+  panel.dataset.names = next;
+  setTimeout(alternateNames, NAMES_SHOWN_MS[next]);
 }
 
 /** A paused service's wait column: 「受付休止中」 (why: in the row below it and in the ticker). */
@@ -442,7 +478,10 @@ async function start() {
     player.ready().then((running) => showSoundButton(!running));
     if (AUDIO === "voice") player.preload();
   }
-  window.addEventListener("resize", debounce(() => (fitWaits(), renderTicker()), 200));
+  window.addEventListener("resize", debounce(() => (renderRecent(), renderTicker()), 200));
+  // the panel changes size with the screen, the notice ticker coming or going, the sound prompt in the header
+  new ResizeObserver(() => fitWaits()).observe($(".b-waits"));
+  alternateNames();
   board.socket = new LiveSocket(`/ws/v1/sites/${encodeURIComponent(SITE)}`, {
     onSnapshot: applySnapshot,
     onEvent,

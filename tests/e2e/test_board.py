@@ -4,8 +4,8 @@ recovery by itself after the server process or the store restarts, with the call
 
 Chromium runs as a board PC does, with ``--autoplay-policy=no-user-gesture-required``: the Web Audio graph
 runs (headless, without a sound device, nothing is heard), so the queue advances on the sounds' real ``ended``
-events. Screenshots for docs/screens/ are written with ``MADOGUCHI_SCREENSHOTS=1`` (as tests/e2e/test_screens.py).
-"""
+events. Screenshots for docs/screens/ (board.png, board-notice.png, board-names-en.png, board-area.png,
+board-sound.png) are written with ``MADOGUCHI_SCREENSHOTS=1`` (as tests/e2e/test_screens.py)."""
 
 from __future__ import annotations
 
@@ -328,42 +328,6 @@ async def test_board_carries_on_after_the_store_restarts(create_redis: Any, crea
     assert await board.evaluate("window.notReloaded") is True
 
 
-async def test_board_screens(create_server: Any, pages: Pages, tmp_path: Path) -> None:
-    """docs/screens/board.png (the whole site) and board-area.png (the meeting room only)."""
-    server = create_server()
-    admin = await server.login("admin")
-    plan = {
-        "ch-booth-1": ("pickup",),
-        "ch-booth-2": ("application", "inquiry"),
-        "ch-booth-3": ("pickup", "e-cert"),
-        "ch-meeting-4": ("pickup", "e-cert"),
-        "ch-meeting-5": ("application",),
-    }
-    operators = await staff_counters(server, plan)
-    for service, n in {"pickup": 14, "application": 5, "e-cert": 4, "inquiry": 2, "insurance-link": 1}.items():
-        for _ in range(n):
-            await issue(admin, service)
-    for counter in ("ch-booth-1", "ch-booth-3", "ch-booth-2", "ch-booth-1", "ch-meeting-4", "ch-booth-3"):
-        await serve(operators[counter], await call_next(operators[counter], counter))
-    notice = {
-        "text": "本日は午後から大変混み合います。お早めにお越しください",
-        "texts": {"en": "Very busy this afternoon"},
-    }
-    assert (await admin.post(f"/api/v1/sites/{SITE}/notices", json=notice)).status_code == 201
-    board = await open_board(pages, server, "?audio=silent")
-    meeting = await open_board(pages, server, "?area=meeting-room&audio=silent")
-    for counter in ("ch-meeting-5", "ch-meeting-4", "ch-booth-2", "ch-booth-1", "ch-booth-3"):
-        await call_next(operators[counter], counter)
-    await expect(board.locator("#calls li")).to_have_count(5)
-    await expect(board.locator("#calls li.newest")).to_have_attribute("data-counter", "ch-booth-3")
-    await expect(board.locator("#notices-list li")).to_have_count(1)
-    await board.screenshot(animations="disabled", path=str(destination(tmp_path, "board.png")))
-    await expect(meeting.locator("#calls li")).to_have_count(2)
-    await expect(meeting.locator("#calls li.newest")).to_have_attribute("data-counter", "ch-meeting-4")
-    await expect(meeting.locator("#recent li")).to_have_count(1)
-    await meeting.screenshot(animations="disabled", path=str(destination(tmp_path, "board-area.png")))
-
-
 async def test_on_a_closed_day_the_board_says_so(create_server: Any, pages: Pages) -> None:
     server = create_server(at=datetime.fromisoformat("2026-11-22T10:00:00+09:00"))  # a Sunday without an opening
     board = await open_board(pages, server, "?audio=silent")
@@ -373,3 +337,247 @@ async def test_on_a_closed_day_the_board_says_so(create_server: Any, pages: Page
     weekday = await open_board(pages, open_day, "?audio=silent")
     await expect(weekday.locator("#waits tr[data-service=pickup]")).to_be_visible()
     await expect(weekday.locator("#waits-closed")).to_be_hidden()
+
+
+# ---- reading distance: sizes, nothing clipped, the sound prompt out of the way, the caption ------------------------
+
+MIN_TEXT_PX = 28
+"""No text a visitor reads on the board is smaller (docs/PAGES.md, "Reading distance")."""
+NAME_JA_PX = 36
+"""Service names in Japanese: kanji about 20 mm high on a 55-inch 1080p screen, legible at 5 m."""
+NAME_EN_PX = 33
+"""Service names in English: capitals about 15 mm high on that screen, legible at 5 m."""
+FIGURES_PX = {".b-waiting": 44, ".b-wait": 36}
+"""People waiting and the estimated wait, in rows with people waiting."""
+CALL_PX = {".b-call-number": 110, ".b-call-label": 64}
+"""The called numbers and their counters, the largest things on the screen (up to 6 calls at once)."""
+
+MEASURE = """() => {
+    const box = (el) => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+    const shown = (el) => el.checkVisibility({visibilityProperty: true, opacityProperty: false});
+    const px = (el) => parseFloat(getComputedStyle(el).fontSize);
+    const texts = [];
+    const walker = document.createTreeWalker(document.querySelector("#screen"), NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const el = node.parentElement;
+        if (!node.textContent.trim() || !shown(el) || el.closest(".sr-only, #sound-enable")) continue;
+        texts.push({text: node.textContent.trim(), px: px(el), lang: el.closest("[lang]").lang, call: !!el.closest("#calls")});
+    }
+    const panel = document.querySelector(".b-waits");
+    const inner = panel.getBoundingClientRect();
+    const pad = parseFloat(getComputedStyle(panel).paddingBottom);
+    const describe = (el) => `${el.tagName}.${el.className} ${el.scrollWidth}x${el.scrollHeight} > ${el.clientWidth}x${el.clientHeight}`;
+    // nothing sticks out of what clips it; text in the cells and the header does not spill sideways
+    const outside = (inner, outer) => (inner.width > 0 || inner.height > 0) && (
+        inner.top < outer.top - 0.5 || inner.left < outer.left - 0.5 || inner.bottom > outer.bottom + 0.5 || inner.right > outer.right + 0.5);
+    const clipping = [...document.querySelectorAll("body, #screen, .b-main, .b-calling, .b-waits, .b-recent, .b-call")]
+        .filter(shown)
+        .flatMap((box) => [...box.querySelectorAll("*")].filter((el) =>
+            shown(el) && !el.closest(".sr-only, #ticker") && outside(el.getBoundingClientRect(), box.getBoundingClientRect())));
+    const spilling = [...document.querySelectorAll("#waits th, #waits td, .b-service-names > *, .b-alt > *, .b-head > *")]
+        .filter((el) => shown(el) && el.scrollWidth > el.clientWidth);
+    const overflowing = [...clipping, ...spilling].map(describe);
+    return {
+        viewport: {width: innerWidth, height: innerHeight},
+        fit: panel.dataset.fit,
+        rows: [...document.querySelectorAll("#waits tr")].filter(shown).map((tr) => ({service: tr.dataset.service, ...box(tr)})),
+        panelBottom: inner.bottom - pad,
+        parts: [...document.querySelectorAll(".b-head, .b-calling, .b-recent, .b-waits, #ticker")].filter(shown)
+            .map((el) => ({name: el.className, ...box(el)})),
+        overflowing,
+        texts,
+        names: [...document.querySelectorAll("#waits .b-service-names > *")].map((el) => ({lang: el.lang, px: px(el)})),
+        figures: Object.fromEntries(Object.keys(FIGURES).map((s) =>
+            [s, Math.min(...[...document.querySelectorAll(`#waits tr:not(.idle) ${s}`)].map(px))])),
+        calls: Object.fromEntries(Object.keys(CALLS).map((s) =>
+            [s, Math.min(...[...document.querySelectorAll(`#calls ${s}`)].map(px))])),
+    };
+}"""
+
+
+async def measure(page: Page) -> dict[str, Any]:
+    script = f"(() => {{ const FIGURES = {FIGURES_PX}; const CALLS = {CALL_PX}; return ({MEASURE})(); }})()"
+    data: dict[str, Any] = await page.evaluate(script)
+    return data
+
+
+def assert_readable(m: dict[str, Any], services: int) -> None:
+    """Every service has its row, inside its panel; nothing clipped or scrolled; no type under the floors."""
+    width, height = m["viewport"]["width"], m["viewport"]["height"]
+    assert len({row["service"] for row in m["rows"]}) == services, m["rows"]
+    for part in m["parts"]:
+        assert part["top"] >= 0 and part["left"] >= 0, part
+        assert part["bottom"] <= height and part["right"] <= width, part
+    for row in m["rows"]:
+        assert row["bottom"] <= m["panelBottom"] + 0.5, f"row {row} below the waits panel ({m['panelBottom']})"
+    assert m["overflowing"] == [], "\n".join(m["overflowing"])
+    small = [t for t in m["texts"] if t["px"] < MIN_TEXT_PX]
+    assert small == [], small
+    assert min(n["px"] for n in m["names"] if n["lang"] == "ja") >= NAME_JA_PX
+    assert min(n["px"] for n in m["names"] if n["lang"] == "en") >= NAME_EN_PX
+    for selector, floor in FIGURES_PX.items():
+        assert m["figures"][selector] >= floor, (selector, m["figures"])
+    for selector, floor in CALL_PX.items():
+        assert m["calls"][selector] >= floor, (selector, m["calls"])
+    others = max(t["px"] for t in m["texts"] if not t["call"])
+    assert others < min(m["calls"].values()), f"the called numbers and counters are the largest ({others} px)"
+
+
+def city_hall_services(server: LiveServer) -> list[str]:
+    site = server.runtime.config.site(SITE)
+    assert site is not None
+    return list(site.services)
+
+
+async def city_hall_busy(server: LiveServer) -> tuple[httpx.AsyncClient, dict[str, httpx.AsyncClient]]:
+    """Every one of City Hall's services (config/fukutsu.toml: nine, the most of any site) with people waiting, six
+    counters calling and earlier calls: the fullest board the city has."""
+    admin = await server.login("admin")
+    plan = {
+        "ch-booth-1": ("pickup",),
+        "ch-booth-2": ("application", "inquiry"),
+        "ch-booth-3": ("pickup", "e-cert"),
+        "ch-meeting-4": ("pickup", "e-cert"),
+        "ch-meeting-5": ("application",),
+        "ch-meeting-6": ("insurance-link", "surface-update"),
+    }
+    operators = await staff_counters(server, plan)
+    for service in city_hall_services(server):
+        for _ in range(3 if service in ("pickup", "application") else 1):
+            await issue(admin, service)
+    for service in ("pickup", "pickup", "application", "e-cert"):
+        await issue(admin, service)
+    for counter in ("ch-booth-1", "ch-booth-3", "ch-booth-2", "ch-booth-1"):
+        await serve(operators[counter], await call_next(operators[counter], counter))
+    return admin, operators
+
+
+async def test_the_board_is_readable_from_the_back_of_the_room_and_clips_nothing(
+    create_server: Any, pages: Pages, tmp_path: Path
+) -> None:
+    """1920×1080 with City Hall's nine services waiting and six calls: without a notice, with one, and the meeting
+    room's board. Each service has its row inside the waits panel, nothing is clipped or scrolls, and no text is
+    under the sizes chosen for distance; the names taking turns in Japanese and English take the same room."""
+    server = create_server()
+    admin, operators = await city_hall_busy(server)
+    services = len(city_hall_services(server))
+    assert services >= 9
+    board = await open_board(pages, server, "?audio=silent")
+    meeting = await open_board(pages, server, "?area=meeting-room&audio=silent")
+    for counter in ("ch-meeting-6", "ch-meeting-5", "ch-meeting-4", "ch-booth-2", "ch-booth-1", "ch-booth-3"):
+        await call_next(operators[counter], counter)
+    await expect(board.locator("#calls li")).to_have_count(6)
+    await expect(meeting.locator("#calls li")).to_have_count(3)
+    await expect(board.locator("#ticker")).to_be_hidden()
+
+    plain = await measure(board)
+    assert_readable(plain, services)
+    await board.locator(".b-waits").evaluate("el => el.dataset.names = 'en'")
+    english = await measure(board)
+    assert_readable(english, services)
+    assert [r["bottom"] for r in english["rows"]] == [r["bottom"] for r in plain["rows"]], "no row moved"
+    await board.screenshot(animations="disabled", path=str(destination(tmp_path, "board-names-en.png")))
+    await board.locator(".b-waits").evaluate("el => el.dataset.names = 'ja'")
+    await board.screenshot(animations="disabled", path=str(destination(tmp_path, "board.png")))
+
+    notice = {
+        "text": "本日は午後から大変混み合います。お早めにお越しください",
+        "texts": {"en": "Very busy this afternoon"},
+    }
+    assert (await admin.post(f"/api/v1/sites/{SITE}/notices", json=notice)).status_code == 201
+    for page in (board, meeting):
+        await expect(page.locator("#notices-list li")).to_have_count(1)
+    await board.screenshot(animations="disabled", path=str(destination(tmp_path, "board-notice.png")))
+    assert_readable(await measure(board), services)
+
+    await expect(meeting.locator("#calls li.newest")).to_have_attribute("data-counter", "ch-meeting-4")
+    assert_readable(await measure(meeting), services)
+    await meeting.locator(".b-waits").evaluate("el => el.dataset.names = 'ja'")
+    await meeting.screenshot(animations="disabled", path=str(destination(tmp_path, "board-area.png")))
+
+
+async def test_the_sound_prompt_stays_out_of_the_waits_and_the_recent_calls(
+    create_server: Any, pages: Pages, tmp_path: Path
+) -> None:
+    """Sound held back until a touch (a browser without the kiosk flag): the prompt is in the header, over nothing
+    a visitor reads, and the board is as readable as without it."""
+    server = create_server()
+    _, operators = await city_hall_busy(server)
+    for counter in ("ch-booth-1", "ch-booth-2", "ch-meeting-4"):
+        await call_next(operators[counter], counter)
+    created = await server.call(server.runtime.accounts.add_device(SITE, DeviceKind.BOARD, "e2e board"))
+    context = await pages.context(LANDSCAPE)
+    await context.add_init_script(
+        """(() => {
+            const Real = window.AudioContext;
+            window.AudioContext = class extends Real {
+                constructor(options) { super(options); super.suspend(); }
+                resume() { return Promise.resolve(); }
+            };
+        })()"""
+    )
+    await context.add_cookies([{"name": "madoguchi_device", "value": created["token"], "url": server.base_url}])
+    board = await pages.page(context)
+    await board.goto(f"{server.base_url}/board/{SITE}?audio=chime")
+    await expect(board.locator("body[data-ready=true][data-connection=live]")).to_be_attached()
+    prompt = board.locator("#sound-enable")
+    await expect(prompt).to_be_visible()
+    await expect(board.locator("#recent .b-recent-call").first).to_be_visible()
+    assert_readable(await measure(board), len(city_hall_services(server)))
+
+    around = await prompt.bounding_box()
+    assert around is not None
+    assert around["height"] <= 110 and around["width"] <= 560, f"a small prompt: {around}"
+    read = board.locator(".b-calling, .b-recent, .b-waits, #waits tr, #recent li, #ticker")
+    for i in range(await read.count()):
+        other = await read.nth(i).bounding_box()
+        if other is None:
+            continue
+        apart = (
+            around["x"] + around["width"] <= other["x"]
+            or other["x"] + other["width"] <= around["x"]
+            or around["y"] + around["height"] <= other["y"]
+            or other["y"] + other["height"] <= around["y"]
+        )
+        assert apart, f"the sound prompt {around} covers {await read.nth(i).evaluate('el => el.className')} {other}"
+    await board.screenshot(animations="disabled", path=str(destination(tmp_path, "board-sound.png")))
+
+
+async def test_the_caption_follows_the_calls(create_server: Any, pages: Pages) -> None:
+    """The sentence under the calls says the newest number still being called; when a number stops being called
+    (the visitor came, a no-show, back to the line, cancelled) it says the newest one left, or nothing."""
+    server = create_server()
+    operators = await staff_counters(server, {"ch-booth-1": ("pickup",), "ch-booth-2": ("pickup",)})
+    guide = await server.login("guide", (SITE,))
+    kiosk = await server.device("kiosk")
+    for _ in range(6):
+        await issue(kiosk, "pickup")
+    board = await open_board(pages, server, "?audio=silent")
+    caption = board.locator("#caption-ja")
+    await expect(board.locator("#caption")).to_be_hidden()
+
+    first = await call_next(operators["ch-booth-1"], "ch-booth-1")
+    await expect(caption).to_have_text("受付番号 P001番の方、1番窓口へお越しください")
+    second = await call_next(operators["ch-booth-2"], "ch-booth-2")
+    await expect(caption).to_have_text("受付番号 P002番の方、2番窓口へお越しください")
+    await expect(board.locator("#caption-en")).to_have_text("Number P002, please come to counter 2.")
+
+    await serve(operators["ch-booth-2"], second)  # P002 came: the caption goes back to P001, still called
+    await expect(caption).to_have_text("受付番号 P001番の方、1番窓口へお越しください")
+    await serve(operators["ch-booth-1"], first)  # P001 came too: nothing is being called
+    await expect(board.locator("#calls-none")).to_be_visible()
+    await expect(board.locator("#caption")).to_be_hidden()
+    await expect(caption).to_have_text("")
+
+    for action in ("no-show", "return", "cancel"):
+        called = await call_next(operators["ch-booth-1"], "ch-booth-1")
+        await expect(caption).to_contain_text(f"{called['number']}番の方、1番窓口")
+        who = guide if action == "cancel" else operators["ch-booth-1"]
+        r = await who.post(f"/api/v1/tickets/{called['id']}/{action}")
+        assert r.status_code == 200, r.text
+        await expect(board.locator("#caption")).to_be_hidden()
+
+    third = await call_next(operators["ch-booth-2"], "ch-booth-2")
+    await board.reload()  # a board switched on while a number is being called says it
+    await expect(board.locator("body[data-ready=true][data-connection=live]")).to_be_attached()
+    await expect(caption).to_have_text(f"受付番号 {third['number']}番の方、2番窓口へお越しください")

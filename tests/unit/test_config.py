@@ -8,7 +8,9 @@ import pytest
 from server.config import (
     Config,
     ConfigError,
+    Counter,
     Period,
+    Printer,
     check_config,
     config_from_dict,
     default_config_path,
@@ -112,6 +114,17 @@ def test_counter_lookup_returns_site_and_counter(config: Config) -> None:
     assert (site.id, counter.number, counter.area) == ("city-hall", 5, "meeting-room")
     assert config.counter("tz-2") is not None
     assert config.counter("no-such-counter") is None
+
+
+def test_counters_and_printers_have_english_names(config: Config) -> None:
+    """English screens name a counter by its ``name_en`` or, without one, as the board says it ("Counter 5");
+    a printer by its ``name_en``."""
+    found = config.counter("ch-meeting-5")
+    assert found is not None and found[1].label_en == "Counter 5"
+    assert Counter(id="d1", label="相談窓口", number=7, area="desk", name_en="Advice desk").label_en == "Advice desk"
+    printer = Printer(id="p1", name="1F 発券機プリンター", name_en="1F kiosk printer", uri="tcp://192.0.2.1:9100")
+    assert printer.name_en == "1F kiosk printer"
+    assert Printer(id="p2", name="2F", uri="tcp://192.0.2.2:9100").name_en == ""
 
 
 def test_mall_has_two_desks(config: Config) -> None:
