@@ -161,10 +161,10 @@ class Printer(_Struct, frozen=True, kw_only=True):
     id: str
     name: str
     uri: str  # tcp://HOST:9100, usb://VID:PID, serial:///dev/ttyUSB0, file:///dev/usb/lp0, preview:///DIR
+    name_en: str = ""  # the name on English screens (the guide console); empty: the Japanese name
 
 
 class Printing(_Struct, frozen=True, kw_only=True):
-    name_en: str = ""  # the name on English screens (the guide console); empty: the Japanese name
     """How tickets are printed: footer, retries and fail-over."""
 
     footer: tuple[str, ...] = ("番号が呼ばれるまでお待ちください",)

@@ -318,8 +318,8 @@ class Printing:
                 {
                     "id": e.id,
                     "name": e.name,
-                    "site": site,
                     "name_en": e.name_en or e.name,
+                    "site": site,
                     "kind": "agent" if e.uri is None else parse_printer_uri(e.uri).kind,
                     "state": status.get("state", "unknown"),
                     "detail": status.get("detail") or None,
