@@ -51,7 +51,9 @@ def _site(site: Site) -> dict[str, Any]:
         "id": site.id,
         "ja": site.name,
         "en": site.name_en,
-        "counters": [{"id": c.id, "label": c.label, "number": c.number, "area": c.area} for c in site.counters],
+        "counters": [
+            {"id": c.id, "label": c.label, "en": c.label_en, "number": c.number, "area": c.area} for c in site.counters
+        ],
         "areas": {a.id: {"ja": a.name, "en": a.name_en} for a in site.areas},
     }
 

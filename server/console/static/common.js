@@ -9,6 +9,7 @@ import { rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
 export const boot = JSON.parse(document.body.dataset.boot);
 const LANG_KEY = "madoguchi.console.lang";
 const serviceNames = Object.fromEntries(boot.services.map((s) => [s.id, s]));
+const counterNames = new Map([...(boot.sites ?? []), ...(boot.site ? [boot.site] : [])].flatMap((site) => site.counters.map((c) => [c.id, c])));
 
 export const ui = {
   lang: rememberedLanguage(LANG_KEY),
@@ -19,6 +20,13 @@ export const say = (key, params) => t(ui.lang, key, params);
 export function serviceName(id) {
   const names = serviceNames[id];
   return names ? names[ui.lang] ?? names.ja : id;
+}
+
+/** A counter's name in the staff language: its label ("3番窓口"), on English screens its English name. */
+export function counterName(id, label = "") {
+  const names = counterNames.get(id);
+  if (!names) return label || id;
+  return ui.lang === "en" ? names.en : names.label;
 }
 
 export function nameOf(names) {

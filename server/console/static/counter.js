@@ -14,7 +14,7 @@ import { $, $all, h } from "/static/web/dom.js";
 import { setPhrased } from "/static/web/linebreak.js";
 import { applyEvent } from "/static/web/live.js";
 import { LiveSocket } from "/static/web/ws.js";
-import { boot, errorText, formatBusinessDate, nameOf, say, serviceName, signedOut, startPage } from "./common.js";
+import { boot, counterName, errorText, formatBusinessDate, nameOf, say, serviceName, signedOut, startPage } from "./common.js";
 import { ask, chosen, normalizeNumber } from "./dialogs.js";
 import { QueueView } from "./queue.js";
 
@@ -40,6 +40,7 @@ const desk = {
   state: null, // the staff snapshot, kept by the events
   busy: false,
   pending: null, // the last action that got no answer: retried with the same key
+  message: null, // {text: () => string, kind, retry, offer}: said again in the language chosen later
 };
 
 /** Today's tickets of the site with `status` (the staff snapshot lists the waiting ones and the no-shows). */
@@ -133,6 +134,7 @@ function renderCounter() {
   $("#serves").replaceChildren(...(c.services ?? []).map((id) => h("span", { class: "k-serve", dataset: { service: id } }, serviceName(id))));
   $("#change-services").textContent = say(c.status === "closed" ? "console.open_this_counter" : "console.change_services");
   $("#site-name").textContent = nameOf(boot.site);
+  $("#counter-label").textContent = counterName(COUNTER, boot.counter.label);
   $("#business-date").textContent = formatBusinessDate(desk.state?.business_date);
   $("#own-count").textContent = desk.state ? say("console.own_count_n", { n: desk.state.served_by?.[ME] ?? 0 }) : "–";
 }
@@ -172,16 +174,27 @@ function render() {
   renderCounter();
   renderTicket();
   renderButtons();
+  drawMessage();
   queue.render(desk.state, ticketsWith("waiting"), counter().services ?? [], ticketsWith("no_show"));
 }
 
-/** `offer`: a no-show ticket the message offers to reinstate (its number was called but it is a no-show). */
+/**
+ * `text`: a function giving the words in the current language (the staff may switch while it shows); `offer`: a
+ * no-show ticket the message offers to reinstate (its number was called but it is a no-show).
+ */
 function showMessage(text, { kind = "error", retry = false, offer = null } = {}) {
+  desk.message = text ? { text, kind, retry, offer } : null;
+  drawMessage();
+}
+
+function drawMessage() {
+  const message = desk.message;
   const box = $("#message");
-  box.hidden = !text;
-  box.dataset.kind = kind;
-  $("#message-text").textContent = text ?? "";
-  $("#retry").hidden = !retry;
+  box.hidden = !message;
+  box.dataset.kind = message?.kind ?? "error";
+  $("#message-text").textContent = message ? message.text() : "";
+  $("#retry").hidden = !message?.retry;
+  const offer = message?.offer;
   const button = $("#reinstate-offer");
   button.hidden = !offer;
   button.textContent = offer ? say("console.reinstate_number", { number: offer.number }) : "";
@@ -221,15 +234,15 @@ async function send(spec) {
     const { data } = await api(spec.path, { method: "POST", body: spec.body, key });
     desk.pending = null;
     spec.after?.(data);
-    if (spec.done) showMessage(spec.done(data), { kind: "ok" });
+    if (spec.done) showMessage(() => spec.done(data), { kind: "ok" });
   } catch (error) {
     if (signedOut(error)) return;
     if (retryable(error)) {
       desk.pending = { ...spec, key };
-      showMessage(errorText(error), { retry: true });
+      showMessage(() => errorText(error), { retry: true });
     } else {
       desk.pending = null;
-      if (!(await spec.refused?.(error))) showMessage(errorText(error));
+      if (!(await spec.refused?.(error))) showMessage(() => errorText(error));
     }
   } finally {
     desk.busy = false;
@@ -292,7 +305,7 @@ async function offerReinstate(number, error) {
   if (error.code !== "invalid_transition") return false;
   const ticket = ticketsWith("no_show").find((t) => t.number === number);
   if (!ticket) return false;
-  showMessage(say("console.error.no_show", { number }), { offer: ticket });
+  showMessage(() => say("console.error.no_show", { number }), { offer: ticket });
   return true;
 }
 

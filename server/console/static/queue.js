@@ -8,7 +8,7 @@ import { h } from "/static/web/dom.js";
 import { phrased } from "/static/web/linebreak.js";
 import { serverNow } from "/static/web/clock.js";
 import { inCallOrder } from "/static/web/live.js";
-import { say, serviceName } from "./common.js";
+import { counterName, say, serviceName } from "./common.js";
 
 function minutesSince(iso) {
   if (!iso) return 0;
@@ -52,11 +52,11 @@ export class QueueView {
           "li",
           { class: "k-noshow", dataset: { number: ticket.number, id: ticket.id } },
           h("span", { class: "k-num" }, ticket.number),
-          h("span", { class: "k-noshow-service" }, phrased(serviceName(ticket.service))),
+          h("span", { class: "k-noshow-service" }, serviceName(ticket.service)), // one line, cut with "…"
           h(
             "span",
             { class: "k-waited" },
-            say("console.no_show_meta", { time: (ticket.finished_at ?? "").slice(11, 16), counter: ticket.counter_label ?? "" }),
+            say("console.no_show_meta", { time: (ticket.finished_at ?? "").slice(11, 16), counter: counterName(ticket.counter, ticket.counter_label ?? "") }),
           ),
           h(
             "button",
@@ -122,7 +122,7 @@ export class QueueView {
         return h(
           "li",
           { class: "k-other", dataset: { counter: c.id, status: c.status } },
-          h("span", { class: "k-other-label" }, c.label),
+          h("span", { class: "k-other-label" }, counterName(c.id, c.label)),
           h("span", { class: "k-num" }, c.current_number ?? "—"),
           h("span", { class: "k-other-status" }, status),
         );

@@ -8,7 +8,7 @@ import { $, h } from "/static/web/dom.js";
 import { phrased } from "/static/web/linebreak.js";
 import { applyEvent } from "/static/web/live.js";
 import { LiveSocket } from "/static/web/ws.js";
-import { boot, errorText, formatBusinessDate, nameOf, say, serviceName, signedOut, startPage } from "./common.js";
+import { boot, counterName, errorText, formatBusinessDate, nameOf, say, serviceName, signedOut, startPage } from "./common.js";
 
 const setup = {
   site: null,
@@ -82,7 +82,7 @@ function renderCounters() {
           "aria-checked": String(counter.id === setup.counter),
           onclick: () => chooseCounter(counter.id),
         },
-        h("span", { class: "s-card-title" }, counter.label),
+        h("span", { class: "s-card-title" }, counterName(counter.id, counter.label)),
         h("span", { class: "s-card-area" }, nameOf(site?.areas?.[counter.area]) || counter.area),
         h("span", { class: "s-card-status" }, statusText(counter)),
         counter.current_number ? h("span", { class: "s-card-ticket" }, say("console.holding", { number: counter.current_number })) : null,
@@ -123,7 +123,8 @@ function renderButton() {
   const counter = counterState(setup.counter);
   const button = $("#open-counter");
   button.disabled = !counter || setup.chosen.size === 0 || setup.opening;
-  button.textContent = counter && counter.status !== "closed" ? say("console.join_counter", { counter: counter.label }) : say("console.open_counter_named", { counter: counter?.label ?? "" });
+  const name = counter ? counterName(counter.id, counter.label) : "";
+  button.textContent = counter && counter.status !== "closed" ? say("console.join_counter", { counter: name }) : say("console.open_counter_named", { counter: name });
 }
 
 function render() {
