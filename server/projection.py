@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -175,15 +175,23 @@ class LineFacts:
     """Waiting ticket ids in the order the server will call them."""
     minutes: float
     """Minutes per visitor: the mean of the recent service times, the service's default before any."""
-    place: dict[str, int] = field(default_factory=dict)
-    """Ticket id -> how many the call order calls before it."""
+    _place: dict[str, int] | None = None
+
+    @property
+    def place(self) -> dict[str, int]:
+        """Ticket id -> how many the call order calls before it: built when first asked (by the visitors' sockets
+        of a process), not for every event (a dict of the whole line)."""
+        if self._place is None:
+            object.__setattr__(self, "_place", {tid: i for i, tid in enumerate(self.order)})
+        assert self._place is not None
+        return self._place
 
     @classmethod
     def of(cls, line: RawLine, config: Config, now_ms: int, policy: CallPolicy, streak: int) -> LineFacts:
         svc = config.service(line.service)
         order = line.order(now_ms, policy, streak)
         minutes = average_minutes(line.durations or (), svc.minutes if svc else 10)
-        return cls(line, order, minutes, {tid: i for i, tid in enumerate(order)})
+        return cls(line, order, minutes)
 
     def wait(self, ahead: int) -> int:
         """Estimated minutes for someone with ``ahead`` people before them."""
