@@ -56,6 +56,7 @@ def boot_data(rt: Runtime, site: Site) -> str:
             "site": site.id,
             "site_names": _names(config, dict(site.names), site.name, site.name_en),
             "services": services,
+            "counters": {c.id: {"ja": c.label, "en": c.label_en} for c in site.counters},
             "languages": list(config.languages),
             "timezone": config.timezone,
             "idle_ms": IDLE_RESET_MS,

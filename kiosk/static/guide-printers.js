@@ -51,8 +51,11 @@ export class Printers {
     this.render();
   }
 
+  /** A printer's name in the staff language (`name_en` on English screens). */
   name(id) {
-    return this.printers.get(id)?.name ?? id;
+    const p = this.printers.get(id);
+    if (!p) return id;
+    return (this.options.lang() === "en" ? p.name_en : null) || p.name || id;
   }
 
   render() {
@@ -72,7 +75,7 @@ export class Printers {
           "li",
           { class: "g-printer", dataset: { printer: p.id, state: p.state ?? "unknown" } },
           h("span", { class: `g-state g-${SEVERITY[p.state] ?? "muted"}` }, t(lang, `guide.printer.${p.state ?? "unknown"}`)),
-          h("span", { class: "g-printer-name" }, p.name ?? p.id),
+          h("span", { class: "g-printer-name" }, this.name(p.id)),
           p.jobs_waiting ? h("span", { class: "g-printer-jobs" }, t(lang, "guide.printer_jobs", { n: p.jobs_waiting })) : null,
           p.detail && p.state !== "ok" ? h("span", { class: "g-printer-detail" }, p.detail) : null,
         ),
@@ -85,7 +88,7 @@ export class Printers {
     const alerts = [];
     for (const p of this.printers.values()) {
       const [key, severity] = PRINTER_ALERTS[p.state] ?? [];
-      if (key) alerts.push(this.alert(`printer-${p.id}`, severity, t(lang, key, { name: p.name ?? p.id })));
+      if (key) alerts.push(this.alert(`printer-${p.id}`, severity, t(lang, key, { name: this.name(p.id) })));
     }
     for (const job of this.jobs.values()) {
       if (this.dismissed.has(job.id)) continue;

@@ -27,7 +27,8 @@ export function ticketRow(ticket, lang, actions) {
 
 export class QueueView {
   /**
-   * @param {{lang: () => string, serviceName: (id: string) => string, onReprint: Function, onCancel: Function,
+   * @param {{lang: () => string, serviceName: (id: string) => string,
+   *   counterName: (id: string, label?: string) => string, onReprint: Function, onCancel: Function,
    *   onReinstate: Function}} options
    */
   constructor(queueEl, callingEl, noShowsEl, options) {
@@ -71,7 +72,7 @@ export class QueueView {
           h(
             "span",
             { class: "g-meta" },
-            [this.options.serviceName(ticket.service), t(lang, "guide.no_show_meta", { time: timeOf(ticket.finished_at), counter: ticket.counter_label ?? "" })].join(" · "),
+            [this.options.serviceName(ticket.service), t(lang, "guide.no_show_meta", { time: timeOf(ticket.finished_at), counter: this.options.counterName(ticket.counter, ticket.counter_label ?? "") })].join(" · "),
           ),
           h(
             "span",
@@ -126,7 +127,7 @@ export class QueueView {
     }
     this.callingEl.replaceChildren(
       ...calling.map((call) =>
-        h("li", { class: "g-call" }, h("span", { class: "g-num" }, call.number), h("span", { class: "g-arrow", "aria-hidden": "true" }, "→"), h("span", {}, call.counter_label ?? call.counter)),
+        h("li", { class: "g-call" }, h("span", { class: "g-num" }, call.number), h("span", { class: "g-arrow", "aria-hidden": "true" }, "→"), h("span", {}, this.options.counterName(call.counter, call.counter_label))),
       ),
     );
   }

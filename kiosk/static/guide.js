@@ -9,6 +9,7 @@
 // events update the printers and the alerts at once. Nothing polls.
 
 import { api, ApiError, newKey } from "/static/web/api.js";
+import { localParts, syncServerTime } from "/static/web/clock.js";
 import { $, $all, debounce } from "/static/web/dom.js";
 import { applyEvent } from "/static/web/live.js";
 import { loadCatalogs, t } from "/static/web/i18n.js";
@@ -44,6 +45,8 @@ function ticketsWith(status) {
 
 const lang = () => guide.lang;
 const serviceName = (id) => (guide.lang === "en" ? names[id]?.en : names[id]?.ja) ?? id;
+/** A counter by its label ("3番窓口"), on English screens by its English name ("Counter 3"). */
+const counterName = (id, label) => (guide.lang === "en" ? boot.counters?.[id]?.en : boot.counters?.[id]?.ja) ?? label ?? id;
 
 // ---- actions ---------------------------------------------------------------------------------------------
 
@@ -143,6 +146,7 @@ const issuePanel = new IssuePanel(
 const queue = new QueueView($("#queue"), $("#calling"), $("#no-shows"), {
   lang,
   serviceName,
+  counterName,
   onReprint: reprint,
   onCancel: cancel,
   onReinstate: reinstate,
@@ -260,6 +264,11 @@ function onEvent(message) {
   }
 }
 
+/** The server's time of day (a training clock runs from its own start), in the site's time zone. */
+function tick() {
+  $("#clock").textContent = localParts().time;
+}
+
 function onStatus(status) {
   $("#connection").hidden = status !== "reconnecting";
   document.body.dataset.connection = status;
@@ -271,6 +280,9 @@ function onStatus(status) {
 }
 
 async function start() {
+  syncServerTime(document.body.dataset.serverNow, boot.timezone);
+  tick();
+  setInterval(tick, 1000);
   await loadCatalogs(boot.languages);
   const setStaffLanguage = wireStaffHead(LANG_KEY, languageChanged);
   $("#checkin-form").addEventListener("submit", (event) => {

@@ -4,16 +4,21 @@ reprint and cancel, check-in, today's reservations, printer alerts."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 from playwright.async_api import Page, Route, expect
 
 from printers.fake import FakePrinter
 from server.config import Config, Printer
-from tests.conftest import issue, open_counter
+from tests.conftest import LiveServer, issue, open_counter
 from tests.e2e.conftest import LANDSCAPE, Pages, issue_on_kiosk
+from tests.e2e.test_screens import destination
 
 
 async def test_sign_in_refuses_a_wrong_password_then_opens_the_console(create_server: Any, pages: Pages) -> None:
@@ -94,17 +99,23 @@ async def test_reprint_and_cancel_from_the_queue(create_server: Any, pages: Page
     await expect(kiosk.locator(".svc[data-service=e-cert] .svc-waiting")).to_have_text("0人待ち")
 
 
-async def test_a_no_show_who_comes_back_is_reinstated_at_reception(create_server: Any, pages: Pages) -> None:
-    """The visitor page sent the visitor who missed the call to reception; the guide puts the ticket back in line."""
-    server = create_server()
-    guide = await pages.guide(server)
+async def first_of_two_missed(server: LiveServer, counter: str) -> httpx.AsyncClient:
+    """P001 and P002 of カード交付 issued; ``counter`` called P001, who did not come (a no-show). Its operator."""
     kiosk = await server.device("kiosk")
     for _ in range(2):
         await issue(kiosk, "pickup")
     operator = await server.login("operator", ("city-hall",))
-    await open_counter(operator, "ch-booth-1", "pickup")
-    called = (await operator.post("/api/v1/counters/ch-booth-1/call-next")).json()
+    await open_counter(operator, counter, "pickup")
+    called = (await operator.post(f"/api/v1/counters/{counter}/call-next")).json()
     assert (await operator.post(f"/api/v1/tickets/{called['id']}/no-show")).status_code == 200
+    return operator
+
+
+async def test_a_no_show_who_comes_back_is_reinstated_at_reception(create_server: Any, pages: Pages) -> None:
+    """The visitor page sent the visitor who missed the call to reception; the guide puts the ticket back in line."""
+    server = create_server()
+    guide = await pages.guide(server)
+    operator = await first_of_two_missed(server, "ch-booth-1")
 
     row = guide.locator(".g-noshow[data-number=P001]")
     await expect(guide.locator("#no-shows-box")).to_be_visible()
@@ -121,6 +132,29 @@ async def test_a_no_show_who_comes_back_is_reinstated_at_reception(create_server
     assert status == {"P001": "waiting", "P002": "waiting"}
     again = (await operator.post("/api/v1/counters/ch-booth-1/call-next")).json()
     assert again["number"] == "P001"
+
+
+async def test_the_servers_clock_and_english_counter_names(create_server: Any, pages: Pages, tmp_path: Path) -> None:
+    """The top bar shows the server's time of day in Tokyo (a training clock's own time, not the PC's); in English
+    the counters are named in English where the console shows them (calls, no-shows)."""
+    server = create_server()  # the server's clock: 24 November 2026, 10:00 in Tokyo
+
+    async def far_off_pc_clock(page: Page) -> None:
+        await page.clock.set_fixed_time(datetime.fromisoformat("2026-11-24T03:33:00+09:00"))
+
+    guide = await pages.guide(server, before=far_off_pc_clock)
+    await expect(guide.locator("#clock")).to_have_text(re.compile(r"^10:0\d$"))
+    await expect(guide.locator("#business-date")).not_to_be_empty()
+    operator = await first_of_two_missed(server, "ch-booth-3")
+    await operator.post("/api/v1/counters/ch-booth-3/call-next")  # P002
+
+    await expect(guide.locator("#calling .g-call")).to_have_text(["P002→3番窓口"])
+    await expect(guide.locator(".g-noshow[data-number=P001] .g-meta")).to_contain_text("（3番窓口）")
+    await guide.click("[data-staff-lang=en]")
+    await expect(guide.locator("#calling .g-call")).to_have_text(["P002→Counter 3"])
+    await expect(guide.locator(".g-noshow[data-number=P001] .g-meta")).to_contain_text("(Counter 3)")
+    await expect(guide.locator("#clock")).to_have_text(re.compile(r"^10:0\d$"))
+    await guide.screenshot(path=str(destination(tmp_path, "guide-en.png")))
 
 
 async def test_check_in_by_code_says_when_there_is_no_such_reservation(create_server: Any, pages: Pages) -> None:
@@ -180,7 +214,11 @@ async def paperless_printer() -> Any:
 async def test_printer_out_of_paper_is_a_clear_alert(
     create_server: Any, config: Config, pages: Pages, paperless_printer: FakePrinter
 ) -> None:
-    printers = (Printer(id="p1", name="1F 発券機プリンター", uri=paperless_printer.uri + "?timeout=0.5"),)
+    printers = (
+        Printer(
+            id="p1", name="1F 発券機プリンター", name_en="1F kiosk printer", uri=paperless_printer.uri + "?timeout=0.5"
+        ),
+    )
     sites = tuple(msgspec.structs.replace(s, printers=printers) if s.id == "city-hall" else s for s in config.sites)
     server = create_server(config=msgspec.structs.replace(config, sites=sites), print_workers=True)
     guide = await pages.guide(server)
@@ -193,7 +231,8 @@ async def test_printer_out_of_paper_is_a_clear_alert(
     await expect(guide.locator(".staff-role")).to_have_text("(総合案内)")
 
     await guide.click("[data-staff-lang=en]")
-    await expect(alert).to_have_text("Out of paper: 1F 発券機プリンター. Load a new roll")
+    await expect(alert).to_have_text("Out of paper: 1F kiosk printer. Load a new roll")  # the printer's name_en
+    await expect(guide.locator(".g-printer[data-printer=p1] .g-printer-name")).to_have_text("1F kiosk printer")
     await expect(guide.locator("#issue-title")).to_have_text("Issue a ticket")
     await expect(guide.locator(".staff-role")).to_have_text("(reception)")  # the brackets once, in either language
 
