@@ -61,7 +61,8 @@ async def open_phone(
 
 
 async def choose(page: Page, *, service: str = "pickup", day: str = TODAY) -> None:
-    await page.select_option("#service", service)
+    await page.click(f".p-service[data-service={service}]")
+    await expect(page.locator(f".p-service[data-service={service}]")).to_have_attribute("aria-pressed", "true")
     await page.click(f".p-date[data-date='{day}']")
     await expect(page.locator("#slots-title")).to_contain_text(day_label(day))
     await expect(page.locator("body[data-slots=ready]")).to_be_attached()
@@ -296,7 +297,7 @@ async def test_an_account_of_two_sites_switches_site_and_follows_the_new_one(cre
     page = await open_phone(pages, server, sites=(SITE, "tsuyazaki"))
     await page.click(".p-site[data-site=tsuyazaki]")
     await expect(page.locator(".p-site[data-site=tsuyazaki]")).to_have_attribute("aria-pressed", "true")
-    await expect(page.locator("#service option")).to_have_text(["申請受付・申請サポート（写真撮影等）"])
+    await expect(page.locator("#service .p-service")).to_have_text(["申請受付・申請サポート（写真撮影等）"])
     await choose(page, service="application", day=TOMORROW)
     await expect(slot(page, "09:00")).to_have_attribute("data-capacity", "2")  # Tsuyazaki in November: 2 counters
     staff = await server.login("admin")
@@ -371,6 +372,30 @@ async def test_guide_console_lists_todays_reservations_live_and_checks_them_in(
     await row.get_by_role("button", name="受付").click()
     await expect(guide.locator("#checkin-result")).to_contain_text(f"（予約 {code}）")
     await expect(row.locator(".g-res-status")).to_have_text("受付済み")
+
+
+async def test_service_names_are_whole_in_english(create_server: Any, pages: Pages, tmp_path: Path) -> None:
+    """In English the services are offered by their whole English names, nothing cut off, on the smartphone and
+    on a PC; choosing one shows its slots."""
+    server = create_server()
+    for viewport, name in ((PHONE, "phone-en.png"), (DESKTOP, "phone-desktop-en.png")):
+        page = await open_phone(pages, server, viewport=viewport)
+        await page.click("[data-staff-lang=en]")
+        services = page.locator("#service .p-service")
+        await expect(services).to_have_text(["Card application and support (incl. photo)", "Card pickup"])
+        cut = await services.evaluate_all(
+            """(buttons) => buttons.filter((b) => {
+              const box = b.getBoundingClientRect();
+              return b.scrollWidth > b.clientWidth + 1 || b.scrollHeight > b.clientHeight + 1 || box.right > innerWidth;
+            }).map((b) => b.textContent)"""
+        )
+        assert cut == [], viewport
+        await page.click(".p-service[data-service=application]")
+        await expect(page.locator("#slots-title")).to_have_text(
+            "Tue 24 November Card application and support (incl. photo)"
+        )
+        await expect(page.locator("body[data-slots=ready]")).to_be_attached()
+        await page.screenshot(path=str(destination(tmp_path, name)))
 
 
 async def test_screens(create_server: Any, pages: Pages, tmp_path: Path) -> None:

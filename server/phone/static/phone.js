@@ -10,6 +10,7 @@ import { api, ApiError, newKey, retryable } from "/static/web/api.js";
 import { localParts, syncServerTime } from "/static/web/clock.js";
 import { $, $all, debounce, h } from "/static/web/dom.js";
 import { formatTime, loadCatalogs, t } from "/static/web/i18n.js";
+import { phrased } from "/static/web/linebreak.js";
 import { rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { TallyPanel } from "/static/office/tallies.js";
@@ -131,13 +132,22 @@ function renderSites() {
   $("#sites").replaceChildren(...buttons);
 }
 
+/** One button per service, its whole name (wrapping): English names are long, and there are only a few. */
 function renderServices() {
-  const select = $("#service");
-  const offered = servicesOffered();
-  select.replaceChildren(
-    ...offered.map((s) => h("option", { value: s.id, selected: s.id === state.service }, s.names[state.lang] ?? s.names.ja)),
+  const buttons = servicesOffered().map((s) =>
+    h(
+      "button",
+      {
+        type: "button",
+        class: "p-chip p-service",
+        dataset: { service: s.id },
+        "aria-pressed": String(s.id === state.service),
+        onclick: () => s.id !== state.service && chooseService(s.id),
+      },
+      phrased(s.names[state.lang] ?? s.names.ja),
+    ),
   );
-  select.disabled = !offered.length;
+  $("#service").replaceChildren(...buttons);
 }
 
 async function chooseSite(site) {
@@ -679,7 +689,6 @@ function languageChanged(code) {
 
 function wire() {
   for (const button of $all(".p-tab")) button.addEventListener("click", () => showTab(button.dataset.tab));
-  $("#service").addEventListener("change", (event) => chooseService(event.target.value));
   $("#book-form").addEventListener("submit", submitBooking);
   $("#book-back").addEventListener("click", () => $("#book-dialog").close());
   // Leaving a field shows how it will be sent (katakana, ASCII digits); what is wrong is said on "book" only,
