@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from server.auth.accounts import digest
 from server.config import Config
+from server.mailbox import Mailbox
 from server.projection import Projected, Projector, Unknown
 from server.queue.keys import CONTROL_CHANNEL, SiteKeys
 from server.tasks import cancel_all
@@ -59,7 +60,7 @@ REVOKED = Frame(seq=-3, staff="", public="")
 class Subscriber:
     site: str
     staff: bool
-    queue: asyncio.Queue[Frame] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    queue: Mailbox[Frame] = field(default_factory=lambda: Mailbox(QUEUE_LIMIT))
     device: str | None = None
     session: str | None = None
     last: int = 0

@@ -43,6 +43,8 @@ import msgspec
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath, FromQuery
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 from redis.exceptions import RedisError
 
 from server.auth.accounts import Forbidden, RateLimited, Unauthorized
@@ -294,6 +296,9 @@ async def site_socket(
 
 async def _serve(socket: WebSocket[Any, Any, Any], rt: Runtime, session: SiteSession, since: int | None) -> None:
     """Catch the client up, then pump frames until it goes; always leaves the hub clean."""
+    # Litestar keeps the request's headers parsed for the socket's life (~2 KiB a socket; a board is open all day):
+    # the handshake is answered, nothing reads them again
+    ScopeState.from_scope(socket.scope).headers = Empty
     receiver = asyncio.create_task(session.receive())
     try:
         await session.catch_up(since)

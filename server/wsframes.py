@@ -9,7 +9,10 @@ declines). Otherwise ``write`` answers False and the event takes the ordinary wa
 
 ``PushProtocol`` is uvicorn's websockets (sans-I/O) protocol with that ``write`` offered to the app as an ASGI
 extension of the socket's scope (``RAW_FRAMES``); ``serve`` runs it. An app served by anything else finds no such
-extension and sends every message the ordinary way.
+extension and sends every message the ordinary way. It also holds less per socket, which counts with thousands of
+boards: a ``Mailbox`` for what the client sends, and the handshake's request and response let go once answered
+(websockets' parser keeps the request to the socket's end: it is started again after the request, when nothing
+came after it).
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
-from websockets.protocol import State
+from websockets.protocol import Protocol, State
+
+from server.mailbox import Mailbox
 
 RAW_FRAMES = "madoguchi.raw_frames"
 """Scope extension: ``write(frame: bytes) -> bool``, writes one whole encoded frame if the socket can take it."""
@@ -53,11 +59,34 @@ def raw_writer(scope: Any) -> Write | None:
 class PushProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O websockets protocol that also offers ``write`` for frames encoded once for many sockets."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = Mailbox()  # type: ignore[assignment]  # the same put_nowait, get and empty
+        self.head = b""
+        """What the client sent until its handshake request was read."""
+
+    def data_received(self, data: bytes) -> None:
+        if not self.handshake_initiated:
+            self.head += data
+        super().data_received(data)
+
+    async def send(self, message: ASGISendEvent) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept" and self.handshake_complete:
+            # the handshake's headers, parsed and answered (~4 KiB a socket): never read again
+            self.request = self.response = None  # type: ignore[assignment]
+
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
         if self.response.status_code == 101:  # else answered over HTTP and closed: no scope, no app
             extensions: dict[str, Any] = self.scope["extensions"]  # ASGI leaves extensions open
             extensions[RAW_FRAMES] = self.write_frame
+            if self.head.find(b"\r\n\r\n") == len(self.head) - 4:
+                # Nothing came after the request (a client sends no frame before the answer): websockets' parser
+                # waits for the first frame, holding the request; a fresh frame parser waits for it the same way.
+                self.conn.parser = Protocol.parse(self.conn)
+                next(self.conn.parser)
+        self.head = b""
 
     def write_frame(self, frame: bytes) -> bool:
         """Write an encoded frame if the socket takes it as it is; False (nothing written) when it must go the
