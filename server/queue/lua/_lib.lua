@@ -36,14 +36,24 @@ local function event_ticket(t)
   return out
 end
 
+-- cjson.encode(t) with one more member, `name`, whose value is JSON already: what is encoded once goes into an
+-- event and the script's answer alike (encoding a long waiting line is much of an issue's cost in the store).
+local function encode_with(t, name, json)
+  local s = cjson.encode(t)
+  if s == '{}' then return '{"' .. name .. '":' .. json .. '}' end
+  return string.sub(s, 1, -2) .. ',"' .. name .. '":' .. json .. '}'
+end
+
 -- Appends one event with the site's next seq; the stream entry id is '<seq>-0' so `since` resumes
--- with XRANGE and readers track ids without a lookup table.
-local function emit(seq_key, events_key, maxlen, etype, at, payload)
+-- with XRANGE and readers track ids without a lookup table. `raw_name`, `raw_json`: a member of the payload
+-- encoded already (encode_with).
+local function emit(seq_key, events_key, maxlen, etype, at, payload, raw_name, raw_json)
   local seq = redis.call('INCR', seq_key)
   payload['type'] = etype
   payload['seq'] = seq
   payload['at'] = at
-  redis.call('XADD', events_key, 'MAXLEN', '~', maxlen, seq .. '-0', 'e', cjson.encode(payload))
+  local body = raw_name and encode_with(payload, raw_name, raw_json) or cjson.encode(payload)
+  redis.call('XADD', events_key, 'MAXLEN', '~', maxlen, seq .. '-0', 'e', body)
   return seq
 end
 
@@ -144,8 +154,9 @@ end
 
 -- Issue a ticket: number it, queue it, index it, append ticket.issued (issue.lua; resv_checkin.lua issues
 -- the ticket of a reservation with it). K and A are issue.lua's KEYS and ARGV, positions as documented
--- there; a caller may pass more after them. Returns the answer as a table (issue.lua encodes it) or an error
--- reply: refused with day_closed once the business date was closed (its archive meta, K[11], exists), and with
+-- there; a caller may pass more after them. Returns the answer as a table without its line, and the line as JSON
+-- (encoded once for the event and the answer: the caller adds it with encode_with), or an error reply: refused
+-- with day_closed once the business date was closed (its archive meta, K[11], exists), and with
 -- service_paused while the service is paused when the caller passes `paused_key` (issue.lua does; a
 -- reservation's check-in does not).
 local function issue_ticket(K, A, paused_key)
@@ -155,7 +166,7 @@ local function issue_ticket(K, A, paused_key)
     if existing then
       local t = hmap(A[1] .. existing)
       if t.id then
-        return {created = false, ticket = t, line = lines_of(w, {t.service})[1], streak = streak_of(w)}
+        return {created = false, ticket = t, streak = streak_of(w)}, cjson.encode(lines_of(w, {t.service})[1])
       end
     end
   end
@@ -182,11 +193,12 @@ local function issue_ticket(K, A, paused_key)
   redis.call('SADD', K[6], A[12])
   redis.call('HSET', K[8], number, A[2])
   if tonumber(A[15]) > 0 then redis.call('SET', K[9], A[2], 'EX', A[15]) end
-  local line = lines_of(w, {A[5]})[1]
+  local line = cjson.encode(lines_of(w, {A[5]})[1])
   local streak = streak_of(w)
-  emit(K[1], K[2], A[16], 'ticket.issued', A[11], {ticket = event_ticket(t), lines = {line}, streak = streak})
+  emit(K[1], K[2], A[16], 'ticket.issued', A[11], {ticket = event_ticket(t), streak = streak},
+    'lines', '[' .. line .. ']')
   audit(K[10], A[20], t)
-  return {created = true, ticket = t, line = line, streak = streak}
+  return {created = true, ticket = t, streak = streak}, line
 end
 
 -- Reservations (resv_*.lua) ----------------------------------------------------------------------------

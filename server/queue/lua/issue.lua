@@ -11,6 +11,6 @@
 -- Returns: JSON {created, ticket (with its token), line: the service's line (server/views.py RawLine), streak}:
 --          the ticket's place and wait are computed from the line, read in the same step; errors day_closed,
 --          service_paused (the same idempotency key after the close or the pause still returns the ticket it issued)
-local out = issue_ticket(KEYS, ARGV, KEYS[12])
+local out, line = issue_ticket(KEYS, ARGV, KEYS[12])
 if out.err then return out end
-return cjson.encode(out)
+return encode_with(out, 'line', line)

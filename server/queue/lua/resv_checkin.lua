@@ -20,7 +20,7 @@ end
 local now = tonumber(ARGV[10])
 if now < tonumber(ARGV[21]) then return fail('checkin_too_early', r.code .. ' is not due yet') end
 if now > tonumber(ARGV[22]) then return fail('checkin_too_late', r.code .. ' is past its check-in time') end
-local out = issue_ticket(KEYS, ARGV)
+local out, line = issue_ticket(KEYS, ARGV)
 if out.err then return out end
 local t = out.ticket
 r.status = 'checked_in'
@@ -31,4 +31,4 @@ redis.call('HSET', KEYS[12], 'status', r.status, 'ticket', r.ticket, 'ticket_num
   'checked_in_at', r.checked_in_at, 'updated_at', ARGV[11])
 redis.call('ZREM', KEYS[13], r.code)
 resv_changed(KEYS[1], KEYS[2], ARGV[16], ARGV[11], r)
-return cjson.encode(out)
+return encode_with(out, 'line', line)
