@@ -139,6 +139,15 @@ def _status_kib(pid: int, key: str) -> float:
     raise RuntimeError(f"no {key} in /proc/{pid}/status")
 
 
+def socket_count(pid: int) -> int:
+    """Open sockets of one process (its websockets, HTTP and store connections, listening sockets)."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            count += os.readlink(fd).startswith("socket:")
+    return count
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of one process (all its threads) so far."""
     return sum(cpu_split(pid))

@@ -75,6 +75,7 @@ from _common import (
     running_server,
     self_cpu_seconds,
     settle,
+    socket_count,
     summary_ms,
     use_store,
 )
@@ -637,6 +638,8 @@ class Result:
     workers: int = 1
     compressed: int = 0
     """Boards whose messages the server agreed to compress (permessage-deflate)."""
+    sockets: list[int] = field(default_factory=list)
+    """Open sockets of each server process with the boards connected: how the kernel spread the boards."""
 
     @property
     def rss_connected(self) -> float:
@@ -792,6 +795,7 @@ def drive(args: argparse.Namespace, srv: Server, api: Api, workers: Workers, cas
     if len(serving) < case.workers:
         raise RuntimeError(f"{len(serving)} server processes of {case.workers} are running")
     rss_connected = [rss_mib(pid) for pid in serving]
+    sockets = [socket_count(pid) for pid in serving]
     meter = CpuMeter(srv.pid, srv.valkey_pid(), workers=srv.worker_pids())
     profile = args.profile / f"call-{case.name}.txt" if args.profile else None
     store = StoreStats(srv)
@@ -815,7 +819,7 @@ def drive(args: argparse.Namespace, srv: Server, api: Api, workers: Workers, cas
     return Result(
         case.boards, case.procs, case.client, case.compression, connected, rss_connected,
         [rss_mib(pid) for pid in serving], [peak_rss_mib(pid) for pid in serving], rounds, called, cpu, reads,
-        case.workers, sum(int(r[5]) for r in ready),
+        case.workers, sum(int(r[5]) for r in ready), sockets,
     )  # fmt: skip
 
 
@@ -839,7 +843,8 @@ def report(r: Result) -> None:
         f"p99 {each_req['p99']:.1f} ms\n"
         f"  call-next HTTP request → response: p50 {http_ms['p50']:.1f} ms, p99 {http_ms['p99']:.1f} ms; "
         f"{r.deliveries()} deliveries of {len(r.rounds) * r.connected} expected; missed waits {missing}\n"
-        f"  server VmRSS per process: {mib(r.rss_each)} MiB with the boards connected, {mib(r.rss_after)} MiB after "
+        f"  open sockets per server process: {' + '.join(map(str, r.sockets))}; "
+        f"VmRSS per process: {mib(r.rss_each)} MiB with the boards connected, {mib(r.rss_after)} MiB after "
         f"the calls, peak {mib(r.rss_peak)} MiB\n"
         f"  {format_cpu(r.cpu)}; CPU per frame delivered: server {r.cpu_us_per_frame('server'):.0f} µs, "
         f"client {r.cpu_us_per_frame('client'):.0f} µs\n"
