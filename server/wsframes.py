@@ -102,5 +102,8 @@ class PushProtocol(WebSocketsSansIOProtocol):
             or self.transport.is_closing()
         ):
             return False
-        self.transport.write(frame)
+        try:
+            self.transport.write(frame)
+        except (OSError, RuntimeError):  # the hub goes on with the other sockets; this one's session finds out
+            return False
         return True
