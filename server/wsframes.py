@@ -33,6 +33,9 @@ RAW_FRAMES = "madoguchi.raw_frames"
 
 Write = Callable[[bytes], bool]
 
+HEAD_LIMIT = 16384
+"""A handshake request longer than this keeps websockets' parser as it is (a browser's is well under 2 KiB)."""
+
 _TEXT_FIN = 0x81
 """FIN + opcode 1 (text): a whole message in one frame. Server frames are never masked (RFC 6455 §5.1)."""
 
@@ -62,12 +65,12 @@ class PushProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = Mailbox()  # type: ignore[assignment]  # the same put_nowait, get and empty
-        self.head = b""
-        """What the client sent until its handshake request was read."""
+        self.head: bytes | None = b""
+        """What the client sent until its handshake request was read; None past ``HEAD_LIMIT``."""
 
     def data_received(self, data: bytes) -> None:
-        if not self.handshake_initiated:
-            self.head += data
+        if not self.handshake_initiated and self.head is not None:
+            self.head = self.head + data if len(self.head) + len(data) <= HEAD_LIMIT else None
         super().data_received(data)
 
     async def send(self, message: ASGISendEvent) -> None:
@@ -81,12 +84,12 @@ class PushProtocol(WebSocketsSansIOProtocol):
         if self.response.status_code == 101:  # else answered over HTTP and closed: no scope, no app
             extensions: dict[str, Any] = self.scope["extensions"]  # ASGI leaves extensions open
             extensions[RAW_FRAMES] = self.write_frame
-            if self.head.find(b"\r\n\r\n") == len(self.head) - 4:
+            if self.head is not None and self.head.find(b"\r\n\r\n") == len(self.head) - 4:
                 # Nothing came after the request (a client sends no frame before the answer): websockets' parser
                 # waits for the first frame, holding the request; a fresh frame parser waits for it the same way.
                 self.conn.parser = Protocol.parse(self.conn)
                 next(self.conn.parser)
-        self.head = b""
+        self.head = None
 
     def write_frame(self, frame: bytes) -> bool:
         """Write an encoded frame if the socket takes it as it is; False (nothing written) when it must go the
