@@ -147,6 +147,7 @@ async def create_server(config: Config, redis_url: str, tmp_path: Path) -> Async
         config: Config = config,
         print_workers: bool = False,
         port: int = 0,
+        stock_websockets: bool = False,
     ) -> LiveServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -170,8 +171,10 @@ async def create_server(config: Config, redis_url: str, tmp_path: Path) -> Async
         app.on_startup.append(on_startup)
         # proxy_headers off, as `serve` runs it: the app alone decides whose X-Forwarded-For to believe; the same
         # websockets protocol and no permessage-deflate, so the fan-out writes its frames as in production
+        # (stock_websockets: uvicorn's own protocol, deflate accepted, as under another server)
+        ws = ("auto", True) if stock_websockets else (PushProtocol, False)
         uv_config = uvicorn.Config(app, lifespan="on", log_level="warning", timeout_graceful_shutdown=2,
-                                   proxy_headers=False, ws=PushProtocol, ws_per_message_deflate=False)  # fmt: skip
+                                   proxy_headers=False, ws=ws[0], ws_per_message_deflate=ws[1])  # fmt: skip
         server = uvicorn.Server(uv_config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()

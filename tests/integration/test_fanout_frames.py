@@ -86,3 +86,29 @@ async def test_a_socket_that_cannot_take_a_frame_gets_the_events_in_order(
         assert [e["seq"] for e in got] == list(range(first + 1, first + 7))
         assert [e["ticket"]["number"] for e in got] == [t["number"] for t in tickets]
     assert 1 in refused and 0 in refused
+
+
+async def test_under_another_server_every_event_goes_the_ordinary_way(
+    create_server: Any, open_ws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn's own protocol offers no frame writes and accepts permessage-deflate: the sessions send every event
+    themselves, compressed for the boards that asked, in order."""
+    framed: list[str] = []
+
+    def counted_frame(text: str) -> bytes:
+        framed.append(text)
+        return text_frame(text)
+
+    monkeypatch.setattr(fanout, "text_frame", counted_frame)
+    stock = create_server(stock_websockets=True)
+    http = await stock.login("admin")
+    boards = [await open_ws(f"{stock.ws_url}/ws/v1/sites/{SITE}", compression=c) for c in ("deflate", None)]
+    assert [len(b.conn.protocol.extensions) for b in boards] == [1, 0]
+    start = [(await sock.recv())["seq"] for sock in boards]
+    tickets = [await issue(http, "pickup") for _ in range(3)]
+    for sock, first in zip(boards, start, strict=True):
+        got = await sock.events(3)
+        assert [(e["seq"], e["ticket"]["number"]) for e in got] == [
+            (first + i + 1, t["number"]) for i, t in enumerate(tickets)
+        ]
+    assert framed == []
