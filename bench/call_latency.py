@@ -34,7 +34,9 @@ the caller.
 a ticket, counter or day event, read ``GET /api/v1/sites/{site}/state`` once, MS milliseconds after the burst's
 last event (300 on the board). Use it against a server of that time (``--source``) to see what those reads cost;
 a round then also waits until every board's read is done, so they are counted, and the time from the first read
-of a round to the end of its last is reported: a call made meanwhile would wait behind those reads.
+of a round to the end of its last is reported: a call made meanwhile would wait behind those reads. With
+``--call-during-reads`` the next round starts as those reads begin (MS + 50 ms after the round's last event)
+instead of after they are done, so its issue and call compete with them, as calls made a moment apart do.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ import multiprocessing as mp
 import random
 import statistics
 import threading
+import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -613,6 +616,8 @@ class Round:
     """Store commands while the call-next request was answered."""
     reads_s: float = 0.0
     """From the first state read of the round to the end of its last (``--page-reads``; 0 without)."""
+    end_calls: dict[str, int] = field(default_factory=dict)
+    """The store's command counts when the round ended."""
 
     @property
     def http_s(self) -> float:
@@ -640,6 +645,8 @@ class Result:
     """Boards whose messages the server agreed to compress (permessage-deflate)."""
     sockets: list[int] = field(default_factory=list)
     """Open sockets of each server process with the boards connected: how the kernel spread the boards."""
+    during_reads: bool = False
+    """Each call was made while the boards' reads of the round before went on (``--call-during-reads``)."""
 
     @property
     def rss_connected(self) -> float:
@@ -692,7 +699,9 @@ def wait_boards(workers: Workers, kind: str, number: str, timeout: float) -> int
     return sum(int(missing) for _, missing in replies)
 
 
-def one_round(api: Api, workers: Workers, store: StoreStats, timeout: float) -> Round:
+def one_round(api: Api, workers: Workers, store: StoreStats, timeout: float, overlap: float | None = None) -> Round:
+    """One visitor issued, called, started and completed; then the boards' state reads (``--page-reads``) are
+    waited for, or with ``overlap`` only that long (the next round then runs while they are made)."""
     start = store.calls()
     # no print job: this measures the calls (bench/print_render.py measures the ticket rendering)
     ticket, _ = api.must(f"/api/v1/sites/{SITE}/tickets", {"service": SERVICE, "print": False}, expect=201, kiosk=True)
@@ -708,8 +717,13 @@ def one_round(api: Api, workers: Workers, store: StoreStats, timeout: float) -> 
     api.must(f"/api/v1/tickets/{called['id']}/start")
     api.must(f"/api/v1/tickets/{called['id']}/complete", {"outcome": "completed"})
     missing += wait_boards(workers, "ticket.done", number, timeout)
-    _, reads_s = drain(workers, DRAIN_S)  # the boards' state reads this round caused (--page-reads) count in it
-    return Round(number, sent, responded, missing, delta(store.calls(), start), call_commands, reads_s)
+    reads_s = 0.0
+    if overlap is None:
+        _, reads_s = drain(workers, DRAIN_S)  # the boards' state reads this round caused (--page-reads) count in it
+    else:
+        time.sleep(overlap)  # until the boards' reads have begun: the next call is made while they go on
+    end = store.calls()
+    return Round(number, sent, responded, missing, delta(end, start), call_commands, reads_s, end)
 
 
 def drain(workers: Workers, timeout: float) -> tuple[int, float]:
@@ -802,14 +816,18 @@ def drive(args: argparse.Namespace, srv: Server, api: Api, workers: Workers, cas
     try:
         with py_spy(serving[0], profile):  # with several workers: the first
             reads_before, _ = drain(workers, DRAIN_S)
+            overlap = (args.page_reads + 50) / 1000 if args.call_during_reads and args.page_reads else None
             meter.start()
-            rounds = [one_round(api, workers, store, args.timeout) for _ in range(args.rounds)]
+            rounds = [one_round(api, workers, store, args.timeout, overlap) for _ in range(args.rounds)]
+            reads = drain(workers, DRAIN_S)[0] - reads_before  # the last round's reads, when they overlap
+            last = rounds[-1]
+            for name, n in delta(store.calls(), last.end_calls).items():
+                last.commands[name] = last.commands.get(name, 0) + n
             results = workers.ask_all(("results",), args.timeout + 10)
             meter.extra_client_seconds = sum(
                 float(res[2]) - float(rd[4]) for res, rd in zip(results, ready, strict=True)
             )
             cpu = meter.stop()
-            reads = drain(workers, DRAIN_S)[0] - reads_before
     finally:
         store.close()
     called: dict[str, list[float]] = {}
@@ -819,7 +837,7 @@ def drive(args: argparse.Namespace, srv: Server, api: Api, workers: Workers, cas
     return Result(
         case.boards, case.procs, case.client, case.compression, connected, rss_connected,
         [rss_mib(pid) for pid in serving], [peak_rss_mib(pid) for pid in serving], rounds, called, cpu, reads,
-        case.workers, sum(int(r[5]) for r in ready), sockets,
+        case.workers, sum(int(r[5]) for r in ready), sockets, overlap is not None,
     )  # fmt: skip
 
 
@@ -851,10 +869,11 @@ def report(r: Result) -> None:
         f"  store commands per round (issue, call-next, start, complete"
         f"{f', and {r.page_reads / len(r.rounds):.0f} state reads by the boards' if r.page_reads else ''}): "
         f"{r.commands():.0f} ({r.commands_by_name()}); while call-next was answered: {r.commands(call_only=True):.0f}"
+        f"{' (with the reads of the round before)' if r.during_reads else ''}"
         + (
             f"\n  the boards' state reads of a round, first start to last end: p50 {reads['p50']:.0f} ms, "
             f"max {reads['max']:.0f} ms (a call made meanwhile waits behind them)"
-            if r.page_reads
+            if any(x.reads_s for x in r.rounds)
             else ""
         ),
         flush=True,
@@ -940,6 +959,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="MS",
         help="each board reads GET /state MS ms after a burst of ticket, counter or day events, as the board page "
         "did before push only (300); default 0: the boards only receive, as the pages now do",
+    )
+    p.add_argument(
+        "--call-during-reads",
+        action="store_true",
+        help="with --page-reads: start the next round as the boards' reads begin, not after they are all done",
     )
     p.add_argument("--timeout", type=float, default=30.0, help="longest wait for one step, s")
     p.add_argument("--max-seconds", type=float, default=600.0, help="longest life of a client process, s")
