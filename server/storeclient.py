@@ -308,36 +308,58 @@ class Script:
         self._script: AsyncScript = client.register_script(source)
         self._master = client if writes and isinstance(client, _MasterClient) and client.replicas > 0 else None
 
-    async def __call__(self, keys: list[str], args: list[Any], client: Pipeline | None = None) -> Any:
+    async def __call__(
+        self,
+        keys: list[str],
+        args: list[Any],
+        client: Pipeline | None = None,
+        before: Callable[[Pipeline], object] | None = None,
+    ) -> Any:
         """The script's reply; with ``client`` (a pipeline) the call is queued there and the pipeline's reply holds
-        it (a NOSCRIPT there: ``load`` and run the pipeline again)."""
+        it (a NOSCRIPT there: ``load`` and run the pipeline again). ``before`` queues commands of other keys that go
+        in the same round trip, ahead of the script (on a Cluster, to the nodes of their keys); an error of theirs
+        is raised like the script's."""
         check_one_slot(self.name, keys)
         if client is not None:
             return await self._script(keys=keys, args=args, client=client)
+        wanted = 0
         if self._master is not None:
             wanted = min(self._master.replicas, await self._master.connected_replicas())
-            if wanted:
-                return await self._confirmed(self._master, wanted, keys, args)
+        if wanted or before is not None:
+            return await self._pipelined(keys, args, before, wanted)
         return await self._script(keys=keys, args=args)
 
     async def load(self) -> None:
         """Load the script into every master (after a pipeline met NOSCRIPT)."""
         self._script.sha = await self.client.script_load(self._script.script)
 
-    async def _confirmed(self, master: _MasterClient, wanted: int, keys: list[str], args: list[Any]) -> Any:
+    async def _pipelined(
+        self, keys: list[str], args: list[Any], before: Callable[[Pipeline], object] | None, wanted: int
+    ) -> Any:
+        """``before``'s commands, the script and (``wanted`` > 0: through a Sentinel master) its ``WAIT``, in one
+        round trip."""
         for attempt in (1, 2):
-            pipe = master.pipeline(transaction=False)
+            pipe = self.client.pipeline(transaction=False)
+            if before is not None:
+                before(pipe)
+            ahead = len(pipe)
             pipe.evalsha(self._script.sha, len(keys), *keys, *args)
-            pipe.execute_command("WAIT", wanted, WAIT_MS)
-            reply, acked = await pipe.execute(raise_on_error=False)
+            if wanted:
+                pipe.execute_command("WAIT", wanted, WAIT_MS)
+            replies = await pipe.execute(raise_on_error=False)
+            reply = replies[ahead]
             if isinstance(reply, NoScriptError) and attempt == 1:
                 await self.load()
                 continue
-            if isinstance(reply, Exception):
-                raise reply
+            for failed in (r for r in replies[: ahead + 1] if isinstance(r, Exception)):
+                raise failed
+            if not wanted:
+                return reply
+            acked = replies[ahead + 1]
             if isinstance(acked, Exception):
                 raise NotReplicated(f"the store did not say whether a replica has the change: {acked}")
-            if int(acked) < wanted and int(acked) < await master.connected_replicas(now=True):
+            assert self._master is not None
+            if int(acked) < wanted and int(acked) < await self._master.connected_replicas(now=True):
                 raise NotReplicated("no replica confirmed the change in time; try again in a moment")
             return reply
         raise AssertionError("unreachable")  # pragma: no cover

@@ -217,9 +217,14 @@ class Store:
 
     # ---- running scripts ---------------------------------------------------------------------
 
-    async def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
+    async def _run(
+        self, name: str, keys: list[str], args: list[Any], before: Callable[[Pipeline], object] | None = None
+    ) -> Any:
+        script = self._scripts[name]
         try:
-            return await self._scripts[name](keys=keys, args=args)
+            if before is not None:
+                return await script(keys=keys, args=args, before=before)
+            return await script(keys=keys, args=args)
         except ResponseError as exc:
             code, _, detail = str(exc).partition(" ")
             cls = _ERRORS.get(code)
@@ -292,11 +297,14 @@ class Store:
             script_keys.append(keys.paused)
         script_keys += extra[0]
         args += extra[1]
-        await self._set_token(token, site_id, ticket_id)
+
+        def set_token(pipe: Pipeline) -> None:  # the visitor's token (a key of no site) in the same round trip
+            pipe.set(token_key(token), f"{site_id}\t{ticket_id}", ex=TOKEN_TTL_S)
+
         try:
-            raw = await self._run(script, script_keys, args)
+            raw = await self._run(script, script_keys, args, before=set_token)
         except errors.StoreUnavailable:
-            raw = await self._run(script, script_keys, args)
+            raw = await self._run(script, script_keys, args, before=set_token)
         issued = _issued.decode(raw)
         return Issued(
             ticket=cast(dict[str, str], msgspec.to_builtins(issued.ticket)),
@@ -305,12 +313,6 @@ class Store:
             recent_seconds=list(issued.line.durations or ()),
             counters_serving=issued.line.serving,
         )
-
-    async def _set_token(self, token: str, site_id: str, ticket_id: str) -> None:
-        try:
-            await self.redis.set(token_key(token), f"{site_id}\t{ticket_id}", ex=TOKEN_TTL_S)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            raise errors.StoreUnavailable("the queue store cannot be reached; try again in a moment") from exc
 
     # ---- counters ----------------------------------------------------------------------------
 

@@ -368,7 +368,11 @@ async def issue_and_call(kiosk: httpx.AsyncClient, staff: httpx.AsyncClient, cou
     number."""
     r = await kiosk.post(f"/api/v1/sites/{site}/tickets", json={"service": SERVICE_ID, "print": False})
     assert r.status_code == 201, r.text
-    r = await staff.post(f"/api/v1/counters/{counter}/call", json={"number": r.json()["number"]})
+    issued = r.json()
+    # the visitor's token (a key of no site, set in the issue's round trip) names the ticket on every topology
+    status = await kiosk.get(f"/api/v1/tickets/by-token/{issued['token']}")
+    assert status.status_code == 200 and status.json()["number"] == issued["number"], status.text
+    r = await staff.post(f"/api/v1/counters/{counter}/call", json={"number": issued["number"]})
     assert r.status_code == 200, r.text
     ticket = r.json()
     r = await staff.post(f"/api/v1/tickets/{ticket['id']}/no-show")
