@@ -5,7 +5,8 @@ language, smaller, below it. ``ja-easy`` is やさしい日本語 (simple Japane
 it). Service names are not here: they come from the configuration, through the caller.
 
 Keys: ``number`` (heading above the big number), ``waiting_ahead`` + ``people`` (label and value),
-``estimated_wait`` + ``minutes`` / ``soon``, ``issued``, ``qr`` (caption under the QR code), ``footer``
+``estimated_wait`` + ``minutes`` / ``soon``, ``no_counter`` + ``no_counter_note`` (instead of both when no
+counter serving the service was open at issue), ``issued``, ``qr`` (caption under the QR code), ``footer``
 (the default footer), ``training`` (研修 banner), ``sep`` (between a label and its value).
 """
 
@@ -26,6 +27,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "estimated_wait": "待ち時間の目安",
         "minutes": "約{m}分",
         "soon": "まもなくお呼びします",
+        "no_counter": "窓口が開きしだいお呼びします",
+        "no_counter_note": "（発券時、この手続きの窓口は開いていませんでした）",
         "issued": "発行",
         "qr": "スマートフォンで呼出状況を確認できます",
         "footer": "番号が呼ばれるまでお待ちください",
@@ -39,6 +42,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "estimated_wait": "Estimated wait",
         "minutes": "about {m} min",
         "soon": "You will be called soon",
+        "no_counter": "You will be called when a counter opens",
+        "no_counter_note": "(No counter for this service was open when this ticket was issued.)",
         "issued": "Issued",
         "qr": "Scan to check your turn on your phone",
         "footer": "Please wait until your number is called",
@@ -52,6 +57,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "estimated_wait": "预计等候时间",
         "minutes": "约{m}分钟",
         "soon": "即将叫号",
+        "no_counter": "窗口开放后将按顺序叫号",
+        "no_counter_note": "（发券时，办理此业务的窗口尚未开放）",
         "issued": "发券时间",
         "qr": "扫描二维码可在手机上查看叫号进度",
         "footer": "叫到您的号码前请稍候",
@@ -65,6 +72,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "estimated_wait": "예상 대기 시간",
         "minutes": "약 {m}분",
         "soon": "곧 호출됩니다",
+        "no_counter": "창구가 열리는 대로 호출합니다",
+        "no_counter_note": "(발행 시 이 업무의 창구가 열려 있지 않았습니다)",
         "issued": "발행",
         "qr": "QR 코드로 휴대폰에서 순서를 확인할 수 있습니다",
         "footer": "번호가 호출될 때까지 기다려 주십시오",
@@ -78,6 +87,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "estimated_wait": "Thời gian chờ dự kiến",
         "minutes": "khoảng {m} phút",
         "soon": "Sắp đến lượt bạn",
+        "no_counter": "Bạn sẽ được gọi khi quầy mở",
+        "no_counter_note": "(Lúc lấy số, chưa có quầy nào phục vụ thủ tục này.)",
         "issued": "Cấp lúc",
         "qr": "Quét mã QR để xem lượt của bạn trên điện thoại",
         "footer": "Vui lòng chờ đến khi số của bạn được gọi",
@@ -91,6 +102,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "estimated_wait": "まつ じかん",
         "minutes": "だいたい {m}分",
         "soon": "もうすぐ よばれます",
+        "no_counter": "まどぐちが あいたら よびます",
+        "no_counter_note": "（ばんごうを とった とき、まどぐちは あいて いませんでした）",
         "issued": "ばんごうを とった とき",
         "qr": "スマートフォンで じゅんばんを みることが できます",
         "footer": "ばんごうを よばれるまで まって ください",

@@ -55,6 +55,9 @@ def ticket_in(lang: str, **changes: object) -> TicketData:
     return replace(PICKUP, lang=lang, service_name_local=LOCAL_NAMES.get(lang), **changes)  # type: ignore[arg-type]
 
 
+# Issued while no counter serving the service is open (early in the morning): no estimate, no 「まもなく」
+NO_COUNTER = ticket_in("ja", waiting_ahead=0, estimated_wait_min=0, counters_open=0)
+
 # The names the line breaker must not split (申請サポー／ト, 失／効, 津屋崎行政セン／ター): on 58 mm paper both wrap
 APPLICATION = replace(
     PICKUP,
@@ -103,6 +106,7 @@ GOLDEN = (
     Reference("e-cert-58-raster", E_CERT, PrinterProfile(58, "raster")),
     Reference("application-58-kanji", APPLICATION, PrinterProfile(58, "kanji")),
     Reference("reservation-80-raster", RESERVATION_SLIP, PrinterProfile(80, "raster")),
+    Reference("no-counter-ja-58-raster", NO_COUNTER, PrinterProfile(58, "raster")),
 )
 """Pinned byte for byte in tests/golden/<name>.bin."""
 
@@ -121,6 +125,11 @@ DOCS = (
     Reference("e-cert-80-raster", E_CERT, PrinterProfile(80, "raster")),
     Reference("reservation-80-raster", RESERVATION_SLIP, PrinterProfile(80, "raster")),
     Reference("reservation-58-raster", RESERVATION_SLIP, PrinterProfile(58, "raster")),
+    Reference("no-counter-ja-58-raster", NO_COUNTER, PrinterProfile(58, "raster")),
+    Reference("no-counter-en-80-raster", replace(ticket_in("en"), waiting_ahead=2, counters_open=0),
+              PrinterProfile(80, "raster")),
+    Reference("no-counter-vi-58-kanji", replace(ticket_in("vi"), waiting_ahead=2, counters_open=0),
+              PrinterProfile(58, "kanji")),
 )  # fmt: skip
 """Pictures in docs/tickets/<name>.png."""
 

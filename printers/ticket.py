@@ -67,6 +67,9 @@ class TicketData:
     kind: str = "ticket"
     lines: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # Open counters serving the service when the ticket was issued; 0: none, so the ticket promises a call when one
+    # opens instead of 「まもなくお呼びします」 or an estimate (None: not known, e.g. an old job: as before)
+    counters_open: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,7 +376,10 @@ def render_ticket(ticket: TicketData, layout: Layout, profile: PrinterProfile) -
     if visitor:
         b.text(visitor.waiting_ahead, s.small, lang=visitor.lang)
     b.feed(8)
-    if ticket.estimated_wait_min > 0:
+    if ticket.counters_open == 0:
+        b.text(ja["no_counter"], s.label, bold=True)
+        b.text(ja["no_counter_note"], s.small)
+    elif ticket.estimated_wait_min > 0:
         b.row(ja["estimated_wait"], ja["minutes"].format(m=ticket.estimated_wait_min))
     else:
         b.text(ja["soon"], s.label, bold=True)
@@ -535,12 +541,19 @@ def _lines_in(lang: str, ticket: TicketData, layout: Layout, service: str | None
         service=service,
         number=t["number"],
         waiting_ahead=f"{t['waiting_ahead']}{t['sep']}{t['people'].format(n=ticket.waiting_ahead)}",
-        estimated_wait=f"{t['estimated_wait']}{t['sep']}{t['minutes'].format(m=m)}" if m > 0 else t["soon"],
+        estimated_wait=_wait_line(t, m, ticket.counters_open),
         issued=f"{t['issued']}{t['sep']}{format_issued(ticket.issued_at, lang)}",
         qr=t["qr"],
         footer=layout.footer_for(lang),
         training=t["training"],
     )
+
+
+def _wait_line(t: dict[str, str], minutes: int, counters_open: int | None) -> str:
+    """The wait in the visitor's language: none of the counters open (when one opens), the estimate, or soon."""
+    if counters_open == 0:
+        return f"{t['no_counter']} {t['no_counter_note']}"
+    return f"{t['estimated_wait']}{t['sep']}{t['minutes'].format(m=minutes)}" if minutes > 0 else t["soon"]
 
 
 # ---- test page -----------------------------------------------------------------------------------

@@ -181,6 +181,7 @@ class Printing:
             lang=lang,
             waiting_ahead=int(public["waiting_ahead"]),
             estimated_wait_min=int(public["estimated_wait_min"]),
+            counters_open=int(public["counters_open"]),
             issued_at=datetime.fromtimestamp(int(ticket["issued_at"]) / 1000, self.store.clock.tz),
             status_url=status_url,
             training=training,

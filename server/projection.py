@@ -400,6 +400,8 @@ def visitor_ticket(
         counter_label=t.counter_label or None,
         lang=t.lang or "ja",
         pause=public_pause(pause) if waiting else None,
+        counters_open=facts.line.serving if facts is not None and waiting else 0,
+        outcome=(t.outcome or None) if t.status == Status.DONE.value else None,
     )
 
 
@@ -543,8 +545,9 @@ class Projector:
             if ticket.status == current.status:
                 return ticket, current
             return ticket, msgspec.structs.replace(
-                visitor_ticket(self.config, self.opening, ticket, None), pause=current.pause
-            )
+                visitor_ticket(self.config, self.opening, ticket, None), pause=current.pause,
+                counters_open=current.counters_open,
+            )  # fmt: skip
         return ticket, visitor_ticket(self.config, self.opening, ticket, facts)
 
 

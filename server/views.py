@@ -462,6 +462,11 @@ class VisitorTicket(msgspec.Struct, kw_only=True):
     lang: str
     pause: Pause | None = None
     """Why the ticket's service is paused; None while it runs."""
+    counters_open: int = 0
+    """Open counters serving the ticket's service (0 for a ticket that no longer waits): with none, the page says
+    the visitor is called when one opens, instead of 「まもなくお呼びします」 or a made-up estimate."""
+    outcome: str | None = None
+    """How a ``done`` ticket ended (``completed``, ``missing_documents``, ...): the page says what to do next."""
 
 
 class ServiceLine(msgspec.Struct, kw_only=True):

@@ -127,6 +127,7 @@ async def _ticket_body(request: Request[Any, Any, Any], site: str, issued: Issue
         "position": public["position"],
         "waiting_ahead": public["waiting_ahead"],
         "estimated_wait_min": public["estimated_wait_min"],
+        "counters_open": public["counters_open"],  # 0: no counter serves it now, the estimate means nothing yet
         "token": t["token"],
         "status_url": status_url,
         "print_job": print_job,

@@ -113,9 +113,12 @@ async def test_a_visitor_socket_follows_its_ticket_without_reading_the_store(
 
         scripts[name] = counted  # type: ignore[assignment]
 
-    await open_counter(http, "ch-booth-2", "pickup")  # the estimate assumed one counter already: no change
+    await open_counter(http, "ch-booth-2", "pickup")  # the estimate assumed one counter already; now one is open
+    status = await phone.until(lambda m: m["type"] == "ticket.status")
+    assert status["state"]["counters_open"] == 1
     await open_counter(http, "ch-booth-1", "pickup")
     status = await phone.until(lambda m: m["type"] == "ticket.status")  # two counters now: the estimate halves
+    assert status["state"]["counters_open"] == 2
     pickup = server.runtime.config.service("pickup")
     assert pickup is not None and status["state"]["estimated_wait_min"] == math.ceil(3 * pickup.minutes / 2)
     for ahead in (2, 1, 0):

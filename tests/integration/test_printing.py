@@ -16,12 +16,13 @@ import msgspec
 import pytest
 
 from printers.agent import PrintAgent
-from printers.escpos import Cut, Raster, decode
+from printers.escpos import Cut, Raster, Text, decode
 from printers.fake import FakePrinter
 from printers.profile import PrinterProfile
 from printers.ticket import Layout, TicketData, render_ticket
 from server.config import Config, Printer
 from server.queue.keys import SiteKeys
+from tests.conftest import open_counter
 
 FAST = "&timeout=0.5"
 
@@ -397,3 +398,34 @@ async def test_a_print_agent_told_to_come_back_waits_and_then_prints(
         done = await board.until(lambda m: _printed(m, ticket["number"]))
         assert done["job"]["printer"].startswith("agent-")
         assert len(await fakes[0].wait_for_jobs(1)) == 1 and fakes[1].printed == []
+
+
+def _text(sent: bytes) -> str:
+    """The words of a ticket printed in kanji mode (Shift_JIS text between the commands)."""
+    return "".join(op.data.decode("shift_jis", errors="replace") for op in decode(sent) if isinstance(op, Text))
+
+
+async def test_the_ticket_promises_a_call_when_a_counter_opens_and_an_estimate_once_one_is_open(
+    create_server: Any, config: Config, fakes: list[FakePrinter], open_ws: Any
+) -> None:
+    server = create_server(
+        config=with_printers(config, fakes[0].uri + "?mode=kanji&width=80" + FAST), print_workers=True
+    )
+    board = await open_ws(f"{server.ws_url}/ws/v1/sites/city-hall")
+    await board.recv()
+    kiosk = await server.device("kiosk")
+
+    early = await _kiosk_issue(kiosk)  # no counter serving card pickup is open yet
+    assert early["counters_open"] == 0 and early["waiting_ahead"] == 0
+    await board.until(lambda m: _printed(m, early["number"]))
+    printed = _text((await fakes[0].wait_for_jobs(1))[0])
+    assert "窓口が開きしだいお呼びします" in printed and "開いていませんでした" in printed
+    assert "まもなくお呼びします" not in printed and "待ち時間の目安" not in printed
+
+    await open_counter(await server.login("admin"), "ch-booth-1", "pickup")
+    later = await _kiosk_issue(kiosk)
+    assert later["counters_open"] == 1 and later["waiting_ahead"] == 1 and later["estimated_wait_min"] > 0
+    await board.until(lambda m: _printed(m, later["number"]))
+    printed = _text((await fakes[0].wait_for_jobs(2))[1])
+    assert "待ち時間の目安" in printed and f"約{later['estimated_wait_min']}分" in printed
+    assert "窓口が開きしだい" not in printed
