@@ -47,7 +47,12 @@ def boot_data(rt: Runtime, site: Site) -> str:
     """What the page's script needs before its first snapshot, as JSON for ``data-boot``."""
     config = rt.config
     services = [
-        {"id": s.id, "prefix": s.prefix, "names": _names(config, dict(s.names), s.name, s.name_en)}
+        {
+            "id": s.id,
+            "prefix": s.prefix,
+            "names": _names(config, dict(s.names), s.name, s.name_en),
+            "inquiry": s.inquiry,
+        }
         for s in config.services
         if s.queue
     ]

@@ -121,6 +121,9 @@ class Service(_Struct, frozen=True, kw_only=True):
     minutes: int  # default service time, used for wait estimates until there is data
     names: dict[Lang, str] = msgspec.field(default_factory=dict)  # zh, ko, vi, ja-easy
     queue: bool = True  # False for a staff role that nobody queues for
+    # Questions and new bookings (問い合わせ・予約受付): the kiosk shows it apart, below the other services, so that a
+    # visitor who has a booking does not take it for the check-in, which comes first
+    inquiry: bool = False
 
     def label(self, lang: Lang) -> str:
         """The name in `lang`; falls back to Japanese for "ja*" and to English otherwise."""

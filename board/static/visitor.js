@@ -70,6 +70,21 @@ function text(el, value) {
   el.hidden = !value;
 }
 
+/** A sentence that may wrap: Japanese breaks between phrases (never 「、」 at the start of a line). */
+function sentence(el, value) {
+  setPhrased(el, value ?? "");
+  el.hidden = !value;
+}
+
+/** A finished ticket's headline and what to do next, by its outcome (unknown or none: the generic ones). */
+const OUTCOMES = {
+  completed: ["visitor.outcome.completed", "visitor.next.completed"],
+  missing_documents: ["visitor.outcome.missing_documents", "visitor.next.missing_documents"],
+  referred_to_city: ["visitor.outcome.referred_to_city", "visitor.next.referred_to_city"],
+  guidance_only: ["visitor.outcome.guidance_only", "visitor.next.guidance_only"],
+  other: ["visitor.outcome.other", "visitor.next.other"],
+};
+
 const HEADLINES = {
   waiting: "visitor.waiting",
   serving: "visitor.serving",
@@ -94,10 +109,11 @@ function render() {
   setPhrased($("#site"), venue ? t(lang, "kiosk.venue", { venue }) : (boot.site_names[lang] ?? boot.site_names.ja ?? ""));
 
   const waiting = status.status === "waiting";
-  text($("#headline"), t(lang, HEADLINES[status.status] ?? "visitor.waiting"));
+  sentence($("#headline"), t(lang, headlineKey(status)));
   text($("#ahead"), waiting ? aheadText(status, lang) : status.status === "serving" ? t(lang, "visitor.serving_at", { counter: counterNumber(status) }) : "");
-  text($("#estimate"), waiting && status.waiting_ahead > 0 && status.estimated_wait_min > 0 ? t(lang, "ticket.estimate", { min: status.estimated_wait_min }) : "");
-  text($("#more"), moreText(status, lang));
+  sentence($("#estimate"), waiting ? estimateText(status, lang) : "");
+  document.body.dataset.outcome = status.status === "done" ? (status.outcome ?? "") : "";
+  sentence($("#more"), moreText(status, lang));
   renderPause(status, lang);
   $("#alert").hidden = FINAL.has(status.status) || status.status === "serving";
   $("#alert").textContent = t(lang, visitor.alerts ? "visitor.alert_on" : "visitor.alert_enable");
@@ -128,15 +144,33 @@ function renderPause(status, lang) {
   $("#paused-wait").textContent = t(lang, "visitor.paused_wait");
 }
 
-function aheadText(status, lang) {
-  return status.waiting_ahead > 0 ? t(lang, "ticket.ahead", { n: status.waiting_ahead }) : t(lang, "ticket.ahead_none");
+function headlineKey(status) {
+  if (status.status === "done") return OUTCOMES[status.outcome]?.[0] ?? "visitor.done";
+  return HEADLINES[status.status] ?? "visitor.waiting";
 }
 
+/** No counter serving the service is open (`counters_open` 0): nobody is called "shortly", whatever the line. */
+function noCounter(status) {
+  return status.counters_open === 0;
+}
+
+function aheadText(status, lang) {
+  if (status.waiting_ahead > 0) return t(lang, "ticket.ahead", { n: status.waiting_ahead });
+  return noCounter(status) ? "" : t(lang, "ticket.ahead_none");
+}
+
+function estimateText(status, lang) {
+  if (noCounter(status)) return t(lang, "ticket.no_counter");
+  return status.waiting_ahead > 0 && status.estimated_wait_min > 0 ? t(lang, "ticket.estimate", { min: status.estimated_wait_min }) : "";
+}
+
+/** What happens next: for a finished ticket, by how it ended. */
 function moreText(status, lang) {
   if (status.status === "waiting" && visitor.reinstated) return t(lang, "visitor.reinstated");
-  if (status.status === "done") return t(lang, "visitor.done_body");
+  if (status.status === "done") return t(lang, OUTCOMES[status.outcome]?.[1] ?? "visitor.done_body");
   if (status.status === "unserved") return t(lang, "visitor.unserved_body");
-  if (status.status === "no_show" || status.status === "cancelled") return t(lang, "visitor.ask_guide");
+  if (status.status === "no_show") return t(lang, "visitor.next.no_show");
+  if (status.status === "cancelled") return t(lang, "visitor.next.cancelled");
   return "";
 }
 

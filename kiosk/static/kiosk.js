@@ -43,7 +43,8 @@ const kiosk = {
 
 const names = Object.fromEntries(boot.services.map((s) => [s.id, s.names]));
 const SITE_NAME = $("#site-name").textContent;
-const grid = new ServiceGrid($("#services"), names, (id) => issue(id));
+const inquiries = new Set(boot.services.filter((s) => s.inquiry).map((s) => s.id));
+const grid = new ServiceGrid($("#services"), names, (id) => issue(id), { apart: $("#inquiries"), inquiries });
 const ticketScreen = new TicketScreen(
   {
     root: $("#ticket"),
@@ -126,9 +127,11 @@ function render() {
   const open = state.open && offered(state).length > 0;
   document.body.dataset.open = String(open);
   $("#services").hidden = !open;
+  $("#choose").hidden = !open;
   $("#closed").hidden = open;
   $("#checkin-open").hidden = !open;
   $("#offline").hidden = kiosk.live;
+  $("#inquiries").hidden = true; // until the grid knows it has some
   if (open) grid.render(offered(state), kiosk.lang);
   else renderClosedState();
   if (!open && checkIn.isOpen) checkIn.close();

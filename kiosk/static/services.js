@@ -1,6 +1,7 @@
 // The kiosk's service buttons: the Japanese name big, the chosen language's name below, people waiting and
 // the estimated wait; a paused service says so with its reason instead. Buttons are kept (only their texts change)
-// so a refresh never swallows a touch.
+// so a refresh never swallows a touch. Inquiry services (questions and new bookings, config `inquiry = true`) go in
+// a box of their own below the others, each saying who it is for, so a visitor with a booking does not take one.
 
 import { h } from "/static/web/dom.js";
 import { htmlLang, t } from "/static/web/i18n.js";
@@ -24,12 +25,13 @@ export function waitText(lang, line) {
   return minutes > 0 ? t(lang, "kiosk.wait_about", { min: minutes }) : t(lang, "kiosk.wait_none");
 }
 
-function button(id, onChoose) {
+function button(id, onChoose, inquiry) {
   return h(
     "button",
-    { type: "button", class: "svc", dataset: { service: id }, onclick: () => onChoose(id) },
+    { type: "button", class: inquiry ? "svc svc-inquiry" : "svc", dataset: { service: id }, onclick: () => onChoose(id) },
     h("span", { class: "svc-name", lang: "ja" }),
     h("span", { class: "svc-local" }),
+    ...(inquiry ? [h("span", { class: "svc-for" })] : []),
     h("span", { class: "svc-stats" }, h("span", { class: "svc-waiting" }), h("span", { class: "svc-wait" })),
     h("span", { class: "svc-paused", hidden: true }),
   );
@@ -55,37 +57,51 @@ function fill(el, names, line, lang) {
   setPhrased(local, localName(names, lang));
   local.lang = htmlLang(lang);
   local.hidden = !local.textContent;
+  const audience = el.querySelector(".svc-for"); // an inquiry service: who it is for
+  if (audience) audience.textContent = t(lang, "kiosk.inquiry_sub");
   el.querySelector(".svc-waiting").textContent = waitingText(lang, line);
   el.querySelector(".svc-wait").textContent = waitText(lang, line);
   fillPaused(el, line.paused ? line.pause : null, lang);
 }
 
+function overflows(el) {
+  return el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1;
+}
+
 /** Shrink a button's type, step by step, until its text fits (never below 32 px: see kiosk.css). */
 export function fit(el) {
   el.dataset.fit = "0";
-  for (let level = 1; level < FIT_LEVELS && el.scrollHeight > el.clientHeight + 1; level += 1) {
+  for (let level = 1; level < FIT_LEVELS && overflows(el); level += 1) {
     el.dataset.fit = String(level);
   }
 }
 
 export class ServiceGrid {
-  constructor(container, names, onChoose) {
+  /** `apart`: the box for the inquiry services, `inquiries` their ids. */
+  constructor(container, names, onChoose, { apart, inquiries = new Set() } = {}) {
     this.container = container;
+    this.apart = apart;
+    this.inquiries = inquiries;
     this.names = names; // service id -> {ja, en, zh, ...}
     this.onChoose = onChoose;
     this.buttons = new Map();
+    this.order = [];
     window.addEventListener("resize", () => this.fitAll());
   }
 
   /** `lines`: the services offered now, in the order of the site's snapshot. */
   render(lines, lang) {
     const ids = lines.map((line) => line.id);
-    const same = ids.length === this.buttons.size && ids.every((id, i) => this.container.children[i]?.dataset.service === id);
+    const same = ids.length === this.order.length && ids.every((id, i) => this.order[i] === id);
+    const main = ids.filter((id) => !this.inquiries.has(id));
     if (!same) {
-      this.buttons = new Map(ids.map((id) => [id, this.buttons.get(id) ?? button(id, this.onChoose)]));
-      this.container.replaceChildren(...this.buttons.values());
+      this.order = ids;
+      this.buttons = new Map(ids.map((id) => [id, this.buttons.get(id) ?? button(id, this.onChoose, this.inquiries.has(id))]));
+      this.container.replaceChildren(...main.map((id) => this.buttons.get(id)));
+      this.apart?.replaceChildren(...ids.filter((id) => this.inquiries.has(id)).map((id) => this.buttons.get(id)));
     }
-    this.container.dataset.count = String(ids.length);
+    if (this.apart) this.apart.hidden = this.container.hidden || main.length === ids.length;
+    this.container.dataset.count = String(main.length);
     for (const line of lines) {
       const names = this.names[line.id] ?? { ja: line.id };
       fill(this.buttons.get(line.id), names, line, lang);
@@ -101,7 +117,7 @@ export class ServiceGrid {
     if (this.container.hidden) return;
     document.body.classList.remove("k-tight");
     for (const el of this.buttons.values()) fit(el);
-    const overflowing = Array.from(this.buttons.values()).some((el) => el.scrollHeight > el.clientHeight + 1);
+    const overflowing = Array.from(this.buttons.values()).some(overflows);
     if (!overflowing) return;
     document.body.classList.add("k-tight");
     for (const el of this.buttons.values()) fit(el);

@@ -1,5 +1,6 @@
-// The ticket screen after issuing or checking in: the number very large, people ahead, the estimated wait,
-// the QR code of the visitor's status page, and what the printer did with the ticket.
+// The ticket screen after issuing or checking in: the number very large, people ahead, the estimated wait (or,
+// while no counter serving the service is open, that the visitor is called when one opens), the QR code of the
+// visitor's status page, and what the printer did with the ticket.
 //
 // The print job's progress comes as printer.changed events on the site socket (they may arrive before the
 // issue request has even answered: the kiosk keeps the latest state of recent jobs for that). When the
@@ -63,9 +64,13 @@ export class TicketScreen {
     el.serviceLocal.lang = htmlLang(lang);
     el.serviceLocal.hidden = !local;
     const ahead = ticket.waiting_ahead ?? 0;
-    el.ahead.textContent = ahead > 0 ? t(lang, "ticket.ahead", { n: ahead }) : t(lang, "ticket.ahead_none");
-    el.estimate.textContent = t(lang, "ticket.estimate", { min: ticket.estimated_wait_min ?? 0 });
-    el.estimate.hidden = ahead === 0;
+    // no counter serving the service is open: the visitor is called when one opens, not "shortly" nor in N minutes
+    const noCounter = ticket.counters_open === 0;
+    el.ahead.textContent = ahead > 0 ? t(lang, "ticket.ahead", { n: ahead }) : noCounter ? "" : t(lang, "ticket.ahead_none");
+    el.ahead.hidden = !el.ahead.textContent;
+    setPhrased(el.estimate, noCounter ? t(lang, "ticket.no_counter") : t(lang, "ticket.estimate", { min: ticket.estimated_wait_min ?? 0 }));
+    el.estimate.hidden = !noCounter && ahead === 0;
+    el.estimate.dataset.noCounter = String(noCounter);
     el.paused.hidden = !pause;
     el.paused.textContent = pause ? [t(lang, "visitor.paused", { service: local || names.ja }), ...pauseReasons(pause, lang)].join("\n") : "";
     el.qr.src = `/api/v1/tickets/by-token/${encodeURIComponent(ticket.token)}/qr.svg`;

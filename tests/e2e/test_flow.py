@@ -74,7 +74,7 @@ async def test_kiosk_to_console_to_board_to_phone_and_back(create_server: Any, p
     await console.locator("#complete-dialog input[value=completed]").check()
     await console.click("#complete-ok")
     await expect(console.locator("#own-count")).to_have_text("1件")
-    await expect(phone.locator("#headline")).to_have_text("ご利用ありがとうございました")
+    await expect(phone.locator("#headline")).to_have_text("手続きが終わりました")
     await expect(call).to_have_count(0)
     await expect(board.locator("#recent li[data-number=P001]")).to_contain_text("2番窓口")
     for page in (board, console, kiosk):

@@ -11,7 +11,8 @@ from playwright.async_api import Page, Route, expect
 
 from printers.fake import FakePrinter
 from server.config import Config, Printer
-from tests.e2e.conftest import LANDSCAPE, Pages, close_ticket, issue_on_kiosk, waiting_numbers
+from tests.conftest import open_counter
+from tests.e2e.conftest import LANDSCAPE, PORTRAIT, Pages, close_ticket, issue_on_kiosk, waiting_numbers
 
 # A Sunday that is no Sunday opening, before the Labour Thanksgiving holiday (Monday 23rd): next opening Tuesday.
 SUNDAY = datetime.fromisoformat("2026-11-22T10:00:00+09:00")
@@ -27,7 +28,11 @@ async def test_kiosk_issues_a_ticket_and_the_guide_sees_it_without_reload(create
     assert number == "P001"
     await expect(kiosk.locator("#ticket-title")).to_have_text("番号札を発券しました")
     await expect(kiosk.locator("#ticket-service")).to_have_text("カード交付")
-    await expect(kiosk.locator("#ticket-ahead")).to_have_text("まもなくお呼びします")
+    # no counter serving card pickup is open yet: no 「まもなくお呼びします」, but when the visitor will be called
+    await expect(kiosk.locator("#ticket-ahead")).to_be_hidden()
+    await expect(kiosk.locator("#ticket-estimate")).to_have_text(
+        "ただいま、この手続きの窓口は開いていません。窓口が開きしだい、順番にお呼びします"
+    )
     await expect(kiosk.locator("#ticket-print")).to_have_text("番号札をお取りください")
     qr_width = await kiosk.eval_on_selector("#ticket-qr", "img => img.complete ? img.naturalWidth : 0")
     assert qr_width > 0, "the QR code of the status page is shown"
@@ -41,7 +46,63 @@ async def test_kiosk_issues_a_ticket_and_the_guide_sees_it_without_reload(create
     second = await issue_on_kiosk(kiosk, "pickup")
     assert second == "P002"
     await expect(kiosk.locator("#ticket-ahead")).to_have_text("あなたの前に 1人 お待ちです")
+    await expect(kiosk.locator("#ticket-estimate")).to_contain_text("窓口が開きしだい")
     await expect(guide.locator(".g-ticket[data-number=P002]")).to_be_visible()
+
+
+async def test_the_ticket_screen_gives_the_estimate_once_a_counter_serving_it_is_open(
+    create_server: Any, pages: Pages
+) -> None:
+    server = create_server()
+    await open_counter(await server.login("admin"), "ch-booth-1", "pickup")
+    kiosk = await pages.kiosk(server)
+    await issue_on_kiosk(kiosk, "pickup")
+    await expect(kiosk.locator("#ticket-ahead")).to_have_text("まもなくお呼びします")  # true now: a counter is open
+    await expect(kiosk.locator("#ticket-estimate")).to_be_hidden()
+    await close_ticket(kiosk)
+    await issue_on_kiosk(kiosk, "pickup")
+    await expect(kiosk.locator("#ticket-ahead")).to_have_text("あなたの前に 1人 お待ちです")
+    await expect(kiosk.locator("#ticket-estimate")).to_have_text("待ち時間の目安：約10分")
+    await expect(kiosk.locator("#ticket-estimate")).to_have_attribute("data-no-counter", "false")
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+async def test_check_in_comes_first_and_inquiries_stand_apart(
+    create_server: Any, pages: Pages, viewport: dict[str, int]
+) -> None:
+    kiosk = await pages.kiosk(create_server(), viewport=viewport)
+    checkin = kiosk.locator("#checkin-open")
+    await expect(checkin.locator(".k-checkin-title")).to_have_text("予約のある方はこちら")
+    await expect(kiosk.locator(".k-choose-who")).to_have_text("予約のない方")
+    # 問い合わせ・予約受付 is not among the services but in its own box, saying who it is for
+    await expect(kiosk.locator("#services .svc[data-service=inquiry]")).to_have_count(0)
+    inquiry = kiosk.locator("#inquiries .svc[data-service=inquiry]")
+    await expect(inquiry.locator(".svc-for")).to_have_text("ご質問の方、これから予約をしたい方")
+    boxes = {
+        name: await kiosk.locator(selector).bounding_box()
+        for name, selector in (("checkin", "#checkin-open"), ("services", "#services"), ("inquiry", "#inquiries"))
+    }
+    checkin_box, services_box, inquiry_box = boxes["checkin"], boxes["services"], boxes["inquiry"]
+    assert checkin_box and services_box and inquiry_box
+    if viewport is PORTRAIT:  # check-in on top, then the services, the inquiries last
+        assert checkin_box["y"] + checkin_box["height"] <= services_box["y"]
+        assert services_box["y"] + services_box["height"] <= inquiry_box["y"]
+        assert checkin_box["width"] >= services_box["width"] - 1, "the check-in is as wide as the screen"
+    else:  # check-in first on the left, the inquiries below it, the services on the right
+        assert checkin_box["x"] + checkin_box["width"] <= services_box["x"]
+        assert checkin_box["y"] + checkin_box["height"] <= inquiry_box["y"]
+    colours = await kiosk.evaluate(
+        "sel => sel.map(s => getComputedStyle(document.querySelector(s)).backgroundColor)",
+        ["#checkin-open", ".svc[data-service=pickup]", ".svc[data-service=inquiry]"],
+    )
+    assert len(set(colours)) == 3, colours  # three different looks: check-in, services, inquiries
+    assert await _kiosk_problems(kiosk) == []
+
+    await kiosk.click(".k-lang[data-lang=en]")
+    await expect(checkin.locator(".k-checkin-title")).to_have_text("I have a reservation")
+    await expect(inquiry.locator(".svc-for")).to_have_text("Questions, or to make a new reservation")
+    await checkin.click()
+    await expect(kiosk.locator("#checkin")).to_be_visible()
 
 
 async def test_second_language_translates_and_returns_to_japanese(create_server: Any, pages: Pages) -> None:
@@ -49,7 +110,7 @@ async def test_second_language_translates_and_returns_to_japanese(create_server:
     kiosk = await pages.kiosk(server, fake_clock=True)
 
     await kiosk.click(".k-lang[data-lang=en]")
-    await expect(kiosk.locator(".k-choose")).to_have_text("Please choose what you came for")
+    await expect(kiosk.locator(".k-choose-what")).to_have_text("Please choose what you came for")
     pickup = kiosk.locator(".svc[data-service=pickup]")
     await expect(pickup.locator(".svc-name")).to_have_text("カード交付")  # Japanese first, always
     await expect(pickup.locator(".svc-local")).to_have_text("Card pickup")
@@ -57,7 +118,7 @@ async def test_second_language_translates_and_returns_to_japanese(create_server:
     assert await kiosk.evaluate("document.documentElement.lang") == "en"
 
     await kiosk.click(".k-lang[data-lang=vi]")
-    await expect(kiosk.locator(".k-choose")).to_have_text("Xin vui lòng chọn việc bạn cần làm")
+    await expect(kiosk.locator(".k-choose-what")).to_have_text("Xin vui lòng chọn việc bạn cần làm")
     await expect(pickup.locator(".svc-local")).to_have_text("Nhận thẻ")
     await expect(kiosk.locator(".k-checkin-title")).to_have_text("Tôi đã đặt lịch hẹn")
 
@@ -68,12 +129,12 @@ async def test_second_language_translates_and_returns_to_japanese(create_server:
     tickets = (await staff.get("/api/v1/sites/city-hall/tickets")).json()
     assert [t["lang"] for t in tickets] == ["vi"]  # the printed ticket speaks Vietnamese too
     await close_ticket(kiosk)
-    await expect(kiosk.locator(".k-choose")).to_have_text("ご用件をお選びください")  # back to Japanese
+    await expect(kiosk.locator(".k-choose-what")).to_have_text("ご用件をお選びください")  # back to Japanese
 
     await kiosk.click(".k-lang[data-lang=ja-easy]")
     await expect(pickup.locator(".svc-local")).to_have_text("カードを うけとる")
     await kiosk.clock.fast_forward(61_000)  # a minute without a touch
-    await expect(kiosk.locator(".k-choose")).to_have_text("ご用件をお選びください")
+    await expect(kiosk.locator(".k-choose-what")).to_have_text("ご用件をお選びください")
     await expect(kiosk.locator(".k-lang[data-lang=ja]")).to_have_attribute("aria-pressed", "true")
 
 
@@ -273,7 +334,7 @@ async def test_every_language_fits_the_screen(create_server: Any, pages: Pages, 
     kiosk = await pages.kiosk(server, viewport=viewport)
     for lang in ("ja", "en", "zh", "ko", "vi", "ja-easy"):
         await kiosk.click(f".k-lang[data-lang={lang}]")
-        await expect(kiosk.locator(".k-choose")).not_to_have_text("")
+        await expect(kiosk.locator(".k-choose-what")).not_to_have_text("")
         assert await _kiosk_problems(kiosk) == [], lang
     await kiosk.click(".k-lang[data-lang=vi]")
     await issue_on_kiosk(kiosk, "insurance-link")

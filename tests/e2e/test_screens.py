@@ -86,9 +86,19 @@ async def test_kiosk_screens(create_server: Any, pages: Pages, tmp_path: Path) -
     await kiosk.eval_on_selector("#ticket-qr", "img => img.decode()")
     await shoot(kiosk, destination(tmp_path, "kiosk-ticket.png"))
     await close_ticket(kiosk)
+    # no counter serves insurance-link this morning: the screen says the visitor is called when one opens
+    await issue_on_kiosk(kiosk, "insurance-link")
+    await expect(kiosk.locator("#ticket-estimate")).to_have_attribute("data-no-counter", "true")
+    await expect(kiosk.locator("#ticket-print")).to_have_attribute("data-state", "printed")
+    await kiosk.eval_on_selector("#ticket-qr", "img => img.decode()")
+    await shoot(kiosk, destination(tmp_path, "kiosk-ticket-no-counter.png"))
+    await close_ticket(kiosk)
 
     landscape = await pages.kiosk(server, viewport=LANDSCAPE)
     await shoot(landscape, destination(tmp_path, "kiosk-landscape.png"))
+    await landscape.click(".k-lang[data-lang=en]")
+    await expect(landscape.locator(".svc[data-service=pickup] .svc-local")).to_have_text("Card pickup")
+    await shoot(landscape, destination(tmp_path, "kiosk-landscape-en.png"))
 
 
 async def test_kiosk_closed_screen(create_server: Any, pages: Pages, tmp_path: Path) -> None:

@@ -101,8 +101,8 @@ async def test_position_updates_live_then_the_called_screen_and_the_end(
     await expect(phone.locator("#headline")).to_have_text("ただいま窓口で対応しています")
     await expect(phone.locator("#ahead")).to_have_text("1番窓口")
     await act(booth1, f"/api/v1/tickets/{mine['id']}/complete", {"outcome": "completed"})
-    await expect(phone.locator("#headline")).to_have_text("ご利用ありがとうございました")
-    await expect(phone.locator("#more")).to_have_text("この番号札の手続きは終わりました")
+    await expect(phone.locator("#headline")).to_have_text("手続きが終わりました")
+    await expect(phone.locator("#more")).to_have_text("ご利用ありがとうございました。お気をつけてお帰りください")
     await expect(phone.locator("#alert")).to_be_hidden()
     assert await phone.evaluate("window.notReloaded") is True
 
@@ -121,7 +121,9 @@ async def test_a_no_show_sent_to_reception_waits_again_once_reinstated(create_se
     await expect(phone.locator("#headline")).to_have_text(
         "お呼びしましたが、お越しにならなかったため受付を終了しました"
     )
-    await expect(phone.locator("#more")).to_have_text("手続きをご希望の方は、総合案内へお越しください")
+    await expect(phone.locator("#more")).to_have_text(
+        "まだ手続きがお済みでない方は、この画面を総合案内でお見せください。順番に戻れる場合があります"
+    )
     await expect(phone.locator("#alert")).to_be_hidden()
 
     guide = await server.login("guide", (SITE,))  # the visitor went to reception
@@ -226,3 +228,74 @@ async def test_an_unknown_token_gets_a_friendly_page(create_server: Any, pages: 
     assert response is not None and response.status == 404
     await expect(page.locator("h1")).to_have_text("この番号札は見つかりませんでした")
     await expect(page.locator(".v-second h2")).to_have_text("This ticket could not be found")
+
+
+async def test_no_counter_open_says_so_until_one_opens(create_server: Any, pages: Pages, tmp_path: Path) -> None:
+    server = create_server()
+    mine = await issue(await server.device("kiosk"), "pickup")
+    assert mine["counters_open"] == 0
+    phone = await open_phone(pages, server, mine["token"])
+    await expect(phone.locator("#headline")).to_have_text("順番をお待ちください")
+    await expect(phone.locator("#ahead")).to_be_hidden()  # not 「まもなくお呼びします」: nobody can call it yet
+    await expect(phone.locator("#estimate")).to_have_text(
+        "ただいま、この手続きの窓口は開いていません。窓口が開きしだい、順番にお呼びします"
+    )
+    await phone.screenshot(animations="disabled", path=str(destination(tmp_path, "visitor-no-counter.png")))
+    await phone.click(".v-lang[data-lang=en]")
+    await expect(phone.locator("#estimate")).to_have_text(
+        "No counter for this service is open right now. You will be called in turn as soon as one opens"
+    )
+    await operator_at(server, "ch-booth-1")  # the counter.changed event carries the line: live, no reload
+    await expect(phone.locator("#ahead")).to_have_text("You will be called shortly")
+    await expect(phone.locator("#estimate")).to_be_hidden()
+
+
+FINISHED = {
+    # outcome: (headline, what next) in Japanese, then in English
+    "completed": ("手続きが終わりました", "お気をつけてお帰りください", "Your business is complete", "safe trip home"),
+    "missing_documents": (
+        "書類が足りませんでした", "書類をそろえて、あらためてお越しください",
+        "Some documents were missing", "bring the documents the counter told you about and come again",
+    ),
+    "referred_to_city": (
+        "市の職員に引き継ぎました", "市の職員が担当します",
+        "Handed over to a city officer", "A city officer will take over from here",
+    ),
+    "guidance_only": ("ご案内が終わりました", "あらためてお越しください", "You have been given guidance", "come again"),
+    "other": ("窓口での対応が終わりました", "総合案内へおたずねください", "Your visit to the counter is finished",
+              "ask at the reception desk"),
+}  # fmt: skip
+
+
+async def test_each_end_says_what_happens_next(create_server: Any, pages: Pages, tmp_path: Path) -> None:
+    server = create_server()
+    booth1 = await operator_at(server, "ch-booth-1")
+    kiosk = await server.device("kiosk")
+    for outcome, (headline, next_ja, headline_en, next_en) in FINISHED.items():
+        ticket = await issue(kiosk, "pickup")
+        phone = await open_phone(pages, server, ticket["token"])
+        await act(booth1, "/api/v1/counters/ch-booth-1/call-next")
+        await act(booth1, f"/api/v1/tickets/{ticket['id']}/start")
+        await act(booth1, f"/api/v1/tickets/{ticket['id']}/complete", {"outcome": outcome})
+        await expect(phone.locator("#headline")).to_have_text(headline)
+        await expect(phone.locator("#more")).to_contain_text(next_ja)
+        await expect(phone.locator("body")).to_have_attribute("data-outcome", outcome)
+        if outcome == "missing_documents":
+            await phone.screenshot(
+                animations="disabled", path=str(destination(tmp_path, "visitor-missing-documents.png"))
+            )
+        await phone.click(".v-lang[data-lang=en]")
+        await expect(phone.locator("#headline")).to_have_text(headline_en)
+        await expect(phone.locator("#more")).to_contain_text(next_en)
+        if outcome == "referred_to_city":
+            await phone.screenshot(animations="disabled", path=str(destination(tmp_path, "visitor-referred-en.png")))
+        reloaded = await open_phone(pages, server, ticket["token"])  # the page opened afterwards says the same
+        await expect(reloaded.locator("#headline")).to_have_text(headline)
+
+    cancelled = await issue(kiosk, "pickup")
+    phone = await open_phone(pages, server, cancelled["token"])
+    await act(await server.login("guide", (SITE,)), f"/api/v1/tickets/{cancelled['id']}/cancel")
+    await expect(phone.locator("#headline")).to_have_text("この番号札は取り消されました")
+    await expect(phone.locator("#more")).to_contain_text("発券機で新しい番号札をお取りいただくか")
+    await phone.click(".v-lang[data-lang=en]")
+    await expect(phone.locator("#more")).to_contain_text("take a new ticket at the ticket machine")

@@ -10,7 +10,7 @@ import pytest
 
 from printers.qr import qr_matrix
 from server.config import LANGUAGES
-from server.queue.models import EVENT_OF
+from server.queue.models import EVENT_OF, Outcome
 from server.web import i18n
 from server.web.qr import QUIET_ZONE, qr_svg
 
@@ -98,3 +98,17 @@ def test_qr_svg_draws_every_dark_module_with_a_quiet_zone() -> None:
     assert svg.startswith("<svg") and f'viewBox="0 0 {size} {size}"' in svg
     assert svg.count("h1v1h-1z") == sum(sum(row) for row in rows)
     assert f"M{QUIET_ZONE} {QUIET_ZONE}h1v1h-1z" in svg  # the finder pattern's corner module
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_end_of_a_ticket_says_what_happens_next_in_every_language(lang: str) -> None:
+    """The visitor page names each outcome and what to do next (visitor.js OUTCOMES), and a no-show or cancelled
+    ticket where to go; 「まもなくお呼びします」 gives way to ``ticket.no_counter`` while no counter is open."""
+    catalog = i18n.catalog(lang)
+    keys = [f"visitor.{part}.{outcome.value}" for outcome in Outcome for part in ("outcome", "next")]
+    keys += ["visitor.next.no_show", "visitor.next.cancelled", "visitor.unserved_body", "ticket.no_counter"]
+    for key in keys:
+        assert isinstance(catalog.get(key), str) and catalog[key].strip(), (lang, key)
+    visitor_js = (ROOT / "board" / "static" / "visitor.js").read_text(encoding="utf-8")
+    for outcome in Outcome:
+        assert f'"visitor.outcome.{outcome.value}"' in visitor_js, outcome
