@@ -40,6 +40,8 @@ STARTED_LINE = "Application startup complete."
 STORE_ENV = "MADOGUCHI_REDIS_SERVER"
 """The server's choice of store binary (DESIGN §1); passed through to the servers the benchmarks start."""
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+SERVER_TIMING = Path(__file__).resolve().parent / "server_timing"
+"""Put first on a benchmarked server's import path by ``timing=``: its ``sitecustomize`` records the timings."""
 
 
 def now() -> float:
@@ -320,9 +322,11 @@ def start_server(
     port: int | None = None,
     timeout: float = 60.0,
     workers: int = 1,
+    timing: Path | None = None,
 ) -> Server:
     """Start a server on a fresh data dir and return once it logged that it listens and /healthz is 200 (with
-    ``workers`` > 1: ``serve --workers N``, and once every worker logged that its app started).
+    ``workers`` > 1: ``serve --workers N``, and once every worker logged that its app started). ``timing``: the
+    server (one process) records its own request times, event-loop lag and GC pauses in that file (``ServerTiming``).
 
     Its stdout and stderr (including uvicorn's access log) go to one file in the data dir, so a full pipe
     can never stall it.
@@ -334,6 +338,9 @@ def start_server(
     if workers > 1:
         cmd += ["--workers", str(workers)]
     env, cwd = command_env(source, data_dir)
+    if timing is not None:  # bench/server_timing/sitecustomize.py records the server's own timings there
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SERVER_TIMING), env.get("PYTHONPATH")) if p)
+        env["BENCH_SERVER_TIMING"] = str(timing)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=cwd)
     server = Server(proc=proc, port=port, data_dir=data_dir, log_path=log_path, workers=workers)
@@ -453,14 +460,60 @@ def cli(server: Server, source: Path | None, argv: list[str], *, stdin: str = ""
 
 @contextlib.contextmanager
 def running_server(
-    *, clock: str = DEFAULT_CLOCK, source: Path | None = None, timeout: float = 60.0, workers: int = 1
+    *,
+    clock: str = DEFAULT_CLOCK,
+    source: Path | None = None,
+    timeout: float = 60.0,
+    workers: int = 1,
+    timing: Path | None = None,
 ) -> Iterator[Server]:
     """``with running_server() as srv:``: a fresh server that is always stopped afterwards."""
-    server = start_server(clock=clock, source=source, timeout=timeout, workers=workers)
+    server = start_server(clock=clock, source=source, timeout=timeout, workers=workers, timing=timing)
     try:
         yield server
     finally:
         stop_server(server)
+
+
+# ---- the server's own timings (bench/server_timing) -----------------------------------------------
+
+
+@dataclass
+class ServerTiming:
+    """What ``bench/server_timing/sitecustomize.py`` recorded within a span: each request's time inside the server
+    (from its parsed headers to its last body write, ms, by start), event-loop lags over 3 ms and GC pauses over
+    2 ms (ms). Beside the client's own latencies it tells whether a slow answer was slow in the server or outside
+    it (the client's own CPU, the machine)."""
+
+    requests: list[tuple[float, float]]
+    lags: list[float]
+    gc_pauses: list[float]
+
+    @classmethod
+    def read(cls, path: Path, start: float, end: float) -> ServerTiming:
+        requests: list[tuple[float, float]] = []
+        lags: list[float] = []
+        pauses: list[float] = []
+        for line in path.read_text().splitlines() if path.exists() else ():
+            kind, at, *rest = line.split()
+            if not start <= float(at) <= end:
+                continue
+            if kind == "req":
+                requests.append((float(at), float(rest[0])))
+            elif kind == "lag":
+                lags.append(float(rest[0]))
+            elif kind == "gc":
+                pauses.append(float(rest[1]))
+        return cls(requests, lags, pauses)
+
+    def summary(self) -> str:
+        ms = [d for _, d in self.requests]
+        return (
+            f"server-side ms p50 {percentile(ms, 50):.1f} p99 {percentile(ms, 99):.1f} max {max(ms, default=0):.1f}; "
+            f"event loop held > 3 ms {len(self.lags)} times ({sum(self.lags):.0f} ms in all, longest "
+            f"{max(self.lags, default=0):.0f} ms); GC pauses > 2 ms {len(self.gc_pauses)} (longest "
+            f"{max(self.gc_pauses, default=0):.0f} ms)"
+        )
 
 
 # ---- profiling -----------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
     /tmp/venv/bin/python bench/issue_throughput.py                        # N=3000, C=32, raw client
     /tmp/venv/bin/python bench/issue_throughput.py --concurrency 8 32 64 --client raw httpx httpx-each
     /tmp/venv/bin/python bench/issue_throughput.py --profile /tmp/prof    # py-spy the server while timing
+    /tmp/venv/bin/python bench/issue_throughput.py --client httpx --concurrency 16 --server-timing
+        # also the server's own time per request, its event-loop lag and GC pauses: where slow answers were slow
     /tmp/venv/bin/python bench/issue_throughput.py --url http://127.0.0.1:8000 --token KIOSK_TOKEN
 
 Each (client, concurrency) run gets a fresh server (own data dir, own embedded Valkey, free port) unless
@@ -22,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import tempfile
 import time
 import uuid
 from collections.abc import Coroutine
@@ -35,9 +38,12 @@ import httpx
 from _common import (
     SITE,
     CpuMeter,
+    ServerTiming,
     add_server_arguments,
     format_cpu,
     machine_line,
+    now,
+    percentile,
     provision,
     py_spy,
     running_server,
@@ -173,6 +179,11 @@ class RunResult:
     numbers: list[str] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)
+    starts: list[float] = field(default_factory=list)
+    """CLOCK_MONOTONIC start of each 201 of ``latencies`` (the same clock as the server's timings)."""
+    span: tuple[float, float] = (0.0, 0.0)
+    """CLOCK_MONOTONIC start and end of the timed part."""
+    timing: ServerTiming | None = None
 
     @property
     def rate(self) -> float:
@@ -190,9 +201,10 @@ def body_for(run_id: str, i: int, services: tuple[str, ...], printed: bool) -> b
 
 
 async def drive(
-    posters: list[Poster], n: int, run_id: str, cfg: RunConfig, deadline: float
+    posters: list[Poster], n: int, run_id: str, cfg: RunConfig, deadline: float, starts: list[float] | None = None
 ) -> tuple[list[float], list[str], dict[str, int]]:
-    """Issue ``n`` tickets with one worker per poster; latencies and numbers of the 201s, and error counts."""
+    """Issue ``n`` tickets with one worker per poster; latencies and numbers of the 201s, and error counts
+    (``starts``: also when each 201's request began, on CLOCK_MONOTONIC)."""
     latencies: list[float] = []
     numbers: list[str] = []
     errors: dict[str, int] = {}
@@ -206,6 +218,7 @@ async def drive(
             if time.monotonic() > deadline:
                 count("deadline")
                 return
+            began = now()
             t0 = time.perf_counter()
             try:
                 status, body = await poster.post(ISSUE_PATH, body_for(run_id, i, cfg.services, cfg.printed))
@@ -215,6 +228,8 @@ async def drive(
             elapsed = time.perf_counter() - t0
             if status == 201:
                 latencies.append(elapsed)
+                if starts is not None:
+                    starts.append(began)
                 numbers.append(json.loads(body)["number"])
             else:
                 count(f"{status} {json.loads(body).get('code', '')}" if body.startswith(b"{") else str(status))
@@ -233,13 +248,17 @@ async def run_once(cfg: RunConfig, meter: CpuMeter | None, profile: Path | None 
         with py_spy(meter.server_pid, profile) if meter else contextlib.nullcontext():
             if meter:
                 meter.start()
-            t0 = time.perf_counter()
-            latencies, numbers, errors = await drive(posters, cfg.n, run_id, cfg, deadline)
+            t0, began = time.perf_counter(), now()
+            starts: list[float] = []
+            latencies, numbers, errors = await drive(posters, cfg.n, run_id, cfg, deadline, starts)
             wall = time.perf_counter() - t0
             cpu = meter.stop() if meter else {}
     for key, n in warm_errors.items():
         errors[f"warm-up {key}"] = n
-    return RunResult(cfg.client, cfg.concurrency, cfg.n, wall, latencies, warm_numbers + numbers, errors, cpu)
+    return RunResult(
+        cfg.client, cfg.concurrency, cfg.n, wall, latencies, warm_numbers + numbers, errors, cpu, starts,
+        (began, now()),
+    )  # fmt: skip
 
 
 def run_one(args: argparse.Namespace, client: str, concurrency: int, services: tuple[str, ...]) -> RunResult:
@@ -254,11 +273,16 @@ def run_one(args: argparse.Namespace, client: str, concurrency: int, services: t
     if args.url:
         return run_loop(args.loop, run_once(config(args.url, args.token), None))
     profile = args.profile / f"issue-{client}-c{concurrency}.txt" if args.profile else None
-    with running_server(clock=args.clock, source=args.source) as srv:
+    with contextlib.ExitStack() as stack:
+        timing = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "timing" if args.server_timing else None
+        srv = stack.enter_context(running_server(clock=args.clock, source=args.source, timing=timing))
         creds = provision(srv, args.source)
         settle(args.quiet_wait)
         meter = CpuMeter(srv.pid, srv.valkey_pid())
-        return run_loop(args.loop, run_once(config(srv.url, creds.kiosk_token), meter, profile))
+        result = run_loop(args.loop, run_once(config(srv.url, creds.kiosk_token), meter, profile))
+        if timing is not None:
+            result.timing = ServerTiming.read(timing, *result.span)
+        return result
 
 
 def run_loop(loop: str, coro: Coroutine[Any, Any, RunResult]) -> RunResult:
@@ -284,6 +308,8 @@ def report(result: RunResult, expected_numbers: int) -> None:
     )
     if distinct != len(result.numbers):
         print(f"  DUPLICATE NUMBERS: {len(result.numbers) - distinct}", flush=True)
+    if result.timing is not None:
+        print(f"  {result.timing.summary()}\n  {slowest_answers(result)}", flush=True)
     if result.cpu:
         per_ticket = {k: 1e6 * result.cpu[k] * result.cpu["wall"] / max(len(result.latencies), 1) for k in result.cpu}
         print(
@@ -291,6 +317,23 @@ def report(result: RunResult, expected_numbers: int) -> None:
             f"valkey {per_ticket['valkey']:.0f} µs, client {per_ticket['client']:.0f} µs",
             flush=True,
         )
+
+
+def slowest_answers(result: RunResult) -> str:
+    """The slowest 1 % of the answers as the client measured them, beside the longest time any request begun
+    meanwhile spent inside the server: equal when the server was slow, far apart when the time went outside it."""
+    assert result.timing is not None
+    slow = sorted(zip(result.starts, result.latencies, strict=True), key=lambda r: -r[1])[
+        : max(1, len(result.starts) // 100)
+    ]
+    inside = []
+    for began, took in slow:
+        during = [ms for at, ms in result.timing.requests if began - 0.001 <= at <= began + took]
+        inside.append(max(during, default=float("nan")))
+    return (
+        f"slowest 1 % of the answers: client-side {percentile([1000 * t for _, t in slow], 50):.1f} ms (median); the "
+        f"longest server-side time of a request begun meanwhile {percentile(inside, 50):.1f} ms (median)"
+    )
 
 
 def table(results: list[RunResult]) -> str:
@@ -326,6 +369,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help='let every ticket queue a print job, as a kiosk does (default: issue with "print": false)',
     )
     p.add_argument("--profile", type=Path, help="sample the server with py-spy into this folder (timed part)")
+    p.add_argument(
+        "--server-timing",
+        action="store_true",
+        help="the server records its own time per request, event-loop lag and GC pauses "
+        "(bench/server_timing): says whether slow answers were slow inside the server",
+    )
     p.add_argument("--url", help="use this running server instead of starting one per run")
     p.add_argument("--token", default="", help="with --url: a kiosk device token of the site (`madoguchi device add`)")
     add_server_arguments(p)
