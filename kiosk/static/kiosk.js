@@ -102,8 +102,12 @@ function onIdle() {
 
 // ---- state ----------------------------------------------------------------------------------------------
 
+/** The lines offered now, each with how many open counters serve it (the snapshot's counters, kept by events). */
 function offered(state) {
-  return (state?.services ?? []).filter((line) => line.available_now);
+  const open = (state?.counters ?? []).filter((c) => c.status === "open");
+  return (state?.services ?? [])
+    .filter((line) => line.available_now)
+    .map((line) => ({ ...line, counters_open: open.filter((c) => (c.services ?? []).includes(line.id)).length }));
 }
 
 /** The place in the heading: the site, or on an outreach event's day its venue (「出張申請会場：イオンモール福津」),
@@ -206,7 +210,7 @@ function onEvent(message) {
   } else if (next.open !== kiosk.state.open) {
     applyState(next); // the day was closed
   } else {
-    const changed = next.services !== kiosk.state.services || next.notices !== kiosk.state.notices;
+    const changed = next.services !== kiosk.state.services || next.notices !== kiosk.state.notices || next.counters !== kiosk.state.counters;
     kiosk.state = next;
     if (changed) render();
   }

@@ -20,7 +20,9 @@ export function waitingText(lang, line) {
   return t(lang, "kiosk.waiting", { n: line.waiting });
 }
 
+/** The wait of someone joining `line`; with no counter serving it open (`counters_open` 0), that instead. */
 export function waitText(lang, line) {
+  if (line.counters_open === 0) return t(lang, "kiosk.no_counter");
   const minutes = line.estimated_wait_min ?? 0;
   return minutes > 0 ? t(lang, "kiosk.wait_about", { min: minutes }) : t(lang, "kiosk.wait_none");
 }
@@ -60,7 +62,7 @@ function fill(el, names, line, lang) {
   const audience = el.querySelector(".svc-for"); // an inquiry service: who it is for
   if (audience) audience.textContent = t(lang, "kiosk.inquiry_sub");
   el.querySelector(".svc-waiting").textContent = waitingText(lang, line);
-  el.querySelector(".svc-wait").textContent = waitText(lang, line);
+  setPhrased(el.querySelector(".svc-wait"), waitText(lang, line)); // 「窓口は／まだ／開いていません」 may wrap
   fillPaused(el, line.paused ? line.pause : null, lang);
 }
 

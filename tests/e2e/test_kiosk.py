@@ -66,6 +66,19 @@ async def test_the_ticket_screen_gives_the_estimate_once_a_counter_serving_it_is
     await expect(kiosk.locator("#ticket-estimate")).to_have_attribute("data-no-counter", "false")
 
 
+async def test_a_service_button_says_no_counter_is_open_until_one_opens(create_server: Any, pages: Pages) -> None:
+    server = create_server()
+    kiosk = await pages.kiosk(server)
+    wait = kiosk.locator(".svc[data-service=pickup] .svc-wait")
+    await expect(wait).to_have_text("窓口はまだ開いていません")  # not 「待ち時間なし」: nobody could call it
+    await kiosk.evaluate("window.notReloaded = true")
+    await open_counter(await server.login("admin"), "ch-booth-1", "pickup")  # counter.changed, applied live
+    await expect(wait).to_have_text("待ち時間なし")
+    await kiosk.click(".k-lang[data-lang=en]")
+    await expect(kiosk.locator(".svc[data-service=abolition] .svc-wait")).to_have_text("Counter closed")
+    assert await kiosk.evaluate("window.notReloaded") is True
+
+
 @pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
 async def test_check_in_comes_first_and_inquiries_stand_apart(
     create_server: Any, pages: Pages, viewport: dict[str, int]
