@@ -100,18 +100,28 @@ class RawLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     serving: int
     """Open counters serving the service."""
     pause: StoredPause | None = None
+    walk_count: int | None = None
+    """Only in the answer of the script that issued a ticket (``issue_ticket``), instead of ``walk``: how many
+    walk-ins wait. The new ticket's place needs no more (a new walk-in is the last of them), and the answer stays
+    small however long the line is; the event carries ``walk``."""
 
     @property
     def waiting(self) -> int:
-        return len(self.resv or ()) + len(self.prio or ()) + len(self.walk or ())
+        walk = len(self.walk) if self.walk is not None else self.walk_count or 0
+        return len(self.resv or ()) + len(self.prio or ()) + walk
 
-    def order(self, now_ms: int, policy: CallPolicy, streak: int) -> list[str]:
-        """The ids of the waiting tickets in the order the server will call them (``rules.call_sequence``)."""
+    def order(self, now_ms: int, policy: CallPolicy, streak: int, new_walk_in: str | None = None) -> list[str]:
+        """The ids of the waiting tickets in the order the server will call them (``rules.call_sequence``). From an
+        issue's answer (``walk_count``) the walk-ins are blanks, but for ``new_walk_in``, the last of them."""
         # ``call_sequence`` on the ids alone: no object per waiting ticket (a line can hold hundreds)
         resv = sorted(self.resv or (), key=_by_slot)
         due = due_count([r[1] for r in resv], now_ms, policy)
         ahead = [r[0] for r in resv[:due]] + [tid for tid, _ in sorted(self.prio or (), key=_by_order)]
-        walk = [tid for tid, _ in sorted(self.walk or (), key=_by_order)]
+        if self.walk is None and self.walk_count:
+            walk = [""] * self.walk_count
+            walk[-1] = new_walk_in or ""
+        else:
+            walk = [tid for tid, _ in sorted(self.walk or (), key=_by_order)]
         return merge_call_order(ahead, walk, policy.ratio, streak) + [r[0] for r in resv[due:]]
 
 

@@ -207,9 +207,11 @@ class Store:
         }  # fmt: skip
         return msgspec.json.encode(names).decode()
 
-    def ahead(self, line: RawLine, ticket_id: str, streak: int) -> int:
-        """Waiting tickets of ``line`` the call order calls before ``ticket_id`` now (0 when it is not waiting)."""
-        order = line.order(int(self.clock.now().timestamp() * 1000), call_policy(self.config), streak)
+    def ahead(self, line: RawLine, ticket_id: str, streak: int, new_walk_in: bool = False) -> int:
+        """Waiting tickets of ``line`` the call order calls before ``ticket_id`` now (0 when it is not waiting).
+        ``new_walk_in``: the ticket was just issued as a walk-in (the last of them: an issue's answer counts them)."""
+        now_ms = int(self.clock.now().timestamp() * 1000)
+        order = line.order(now_ms, call_policy(self.config), streak, ticket_id if new_walk_in else None)
         try:
             return order.index(ticket_id)
         except ValueError:
@@ -308,7 +310,7 @@ class Store:
         issued = _issued.decode(raw)
         return Issued(
             ticket=cast(dict[str, str], msgspec.to_builtins(issued.ticket)),
-            waiting_ahead=self.ahead(issued.line, issued.ticket.id, issued.streak),
+            waiting_ahead=self.ahead(issued.line, issued.ticket.id, issued.streak, issued.ticket.klass == "walk"),
             created=issued.created,
             recent_seconds=list(issued.line.durations or ()),
             counters_serving=issued.line.serving,

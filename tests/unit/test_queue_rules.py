@@ -168,3 +168,21 @@ def test_a_line_as_the_scripts_read_it_is_called_in_the_same_order(
         rnd.shuffle(members)
     line = RawLine(service="s", resv=resv or None, prio=prio or None, walk=walk or None, serving=1)
     assert line.order(NOW, policy, streak) == [w.id for w in call_sequence(waiting, NOW, policy, streak)]
+
+
+@given(queues, policies, st.integers(0, 4), st.sampled_from([Q.WALK_IN, Q.PRIORITY, Q.RESERVATION]))
+def test_a_new_ticket_is_placed_alike_from_the_walk_ins_counted(
+    waiting: list[Waiting], policy: CallPolicy, streak: int, klass: Q
+) -> None:
+    """An issue's answer counts the walk-ins instead of listing them (RawLine.walk_count): the new ticket (the last
+    of its class by issue order) gets the place it has in the whole line."""
+    new = Waiting("new", klass, 10_001, NOW + 5 * MIN if klass is Q.RESERVATION else 0)
+    line = [*waiting, new]
+    resv = [(w.id, w.slot_at, w.order) for w in line if w.klass is Q.RESERVATION] or None
+    prio = [(w.id, w.order) for w in line if w.klass is Q.PRIORITY] or None
+    walk = [(w.id, w.order) for w in line if w.klass is Q.WALK_IN]
+    whole = RawLine(service="s", resv=resv, prio=prio, walk=walk or None, serving=1)
+    counted = RawLine(service="s", resv=resv, prio=prio, walk_count=len(walk), serving=1)
+    new_walk_in = "new" if klass is Q.WALK_IN else None
+    assert whole.order(NOW, policy, streak).index("new") == counted.order(NOW, policy, streak, new_walk_in).index("new")
+    assert whole.waiting == counted.waiting

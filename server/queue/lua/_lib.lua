@@ -155,8 +155,8 @@ end
 -- Issue a ticket: number it, queue it, index it, append ticket.issued (issue.lua; resv_checkin.lua issues
 -- the ticket of a reservation with it). K and A are issue.lua's KEYS and ARGV, positions as documented
 -- there; a caller may pass more after them. Returns the answer as a table without its line, and the line as JSON
--- (encoded once for the event and the answer: the caller adds it with encode_with), or an error reply: refused
--- with day_closed once the business date was closed (its archive meta, K[11], exists), and with
+-- (a new ticket's with the walk-ins counted, not listed: the caller adds it with encode_with), or an error reply:
+-- refused with day_closed once the business date was closed (its archive meta, K[11], exists), and with
 -- service_paused while the service is paused when the caller passes `paused_key` (issue.lua does; a
 -- reservation's check-in does not).
 local function issue_ticket(K, A, paused_key)
@@ -193,12 +193,16 @@ local function issue_ticket(K, A, paused_key)
   redis.call('SADD', K[6], A[12])
   redis.call('HSET', K[8], number, A[2])
   if tonumber(A[15]) > 0 then redis.call('SET', K[9], A[2], 'EX', A[15]) end
-  local line = cjson.encode(lines_of(w, {A[5]})[1])
+  local read = lines_of(w, {A[5]})[1]
   local streak = streak_of(w)
   emit(K[1], K[2], A[16], 'ticket.issued', A[11], {ticket = event_ticket(t), streak = streak},
-    'lines', '[' .. line .. ']')
+    'lines', '[' .. cjson.encode(read) .. ']')
   audit(K[10], A[20], t)
-  return {created = true, ticket = t, streak = streak}, line
+  -- the answer counts the walk-ins instead of listing them (RawLine.walk_count): the new ticket's place needs no
+  -- more, and the answer stays small however long the line is
+  read.walk_count = read.walk and #read.walk or 0
+  read.walk = nil
+  return {created = true, ticket = t, streak = streak}, cjson.encode(read)
 end
 
 -- Reservations (resv_*.lua) ----------------------------------------------------------------------------

@@ -8,8 +8,9 @@
 --       15 idempotency ttl s (0 = no key), 16 stream maxlen, 17 queue prefix, 18 reservation code,
 --       19 the line reader's key names (JSON, server/queue/store.py line_keys), 20 staff audit entry (JSON, '' for
 --       a kiosk)
--- Returns: JSON {created, ticket (with its token), line: the service's line (server/views.py RawLine), streak}:
---          the ticket's place and wait are computed from the line, read in the same step; errors day_closed,
+-- Returns: JSON {created, ticket (with its token), line: the service's line (server/views.py RawLine; for a new
+--          ticket with walk_count instead of the walk-ins' ids), streak}: the ticket's place and wait are computed
+--          from the line, read in the same step; errors day_closed,
 --          service_paused (the same idempotency key after the close or the pause still returns the ticket it issued)
 local out, line = issue_ticket(KEYS, ARGV, KEYS[12])
 if out.err then return out end
