@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import itemgetter
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 import msgspec
 
@@ -91,8 +91,9 @@ class RawLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Checked-in reservations: (ticket id, slot start ms, issue order)."""
     prio: list[tuple[str, int]] | None = None
     """Priority tickets: (ticket id, issue order)."""
-    walk: list[tuple[str, int]] | None = None
-    """Everyone else: (ticket id, issue order)."""
+    walk: list[str | tuple[str, int]] | None = None
+    """Everyone else, by ticket id in the order they wait (by issue order). Events appended before this form was
+    written hold (ticket id, issue order) pairs instead; both are read."""
     oldest: int | None = None
     """issued_at (ms) of the longest-waiting ticket; None when nobody waits."""
     durations: list[float] | None = None
@@ -117,11 +118,14 @@ class RawLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         resv = sorted(self.resv or (), key=_by_slot)
         due = due_count([r[1] for r in resv], now_ms, policy)
         ahead = [r[0] for r in resv[:due]] + [tid for tid, _ in sorted(self.prio or (), key=_by_order)]
+        walk: list[str]
         if self.walk is None and self.walk_count:
             walk = [""] * self.walk_count
             walk[-1] = new_walk_in or ""
+        elif self.walk and not isinstance(self.walk[0], str):
+            walk = [tid for tid, _ in sorted(cast(list[tuple[str, int]], self.walk), key=_by_order)]
         else:
-            walk = [tid for tid, _ in sorted(self.walk or (), key=_by_order)]
+            walk = cast(list[str], self.walk or [])
         return merge_call_order(ahead, walk, policy.ratio, streak) + [r[0] for r in resv[due:]]
 
 

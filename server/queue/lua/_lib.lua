@@ -80,13 +80,16 @@ local function line_of(w, service, serving)
     saw(t[2])
   end
   line.resv = list_or_nil(resv)
-  for _, klass in ipairs({'prio', 'walk'}) do
-    local members = {}
-    flat = redis.call('ZRANGE', qkey(w.queues, w.date, service, klass), 0, -1, 'WITHSCORES')
-    for i = 1, #flat, 2 do members[#members + 1] = {flat[i], tonumber(flat[i + 1])} end
-    if #flat > 0 then saw(redis.call('HGET', w.tickets .. flat[1], 'issued_at')) end
-    line[klass] = list_or_nil(members)
-  end
+  local prio = {}
+  flat = redis.call('ZRANGE', qkey(w.queues, w.date, service, 'prio'), 0, -1, 'WITHSCORES')
+  for i = 1, #flat, 2 do prio[#prio + 1] = {flat[i], tonumber(flat[i + 1])} end
+  if #flat > 0 then saw(redis.call('HGET', w.tickets .. flat[1], 'issued_at')) end
+  line.prio = list_or_nil(prio)
+  -- the walk-ins, the long line, by id alone in the order they wait (ZRANGE's, by issue order): as Redis answers
+  -- them, with no Lua table per ticket
+  local walk = redis.call('ZRANGE', qkey(w.queues, w.date, service, 'walk'), 0, -1)
+  if #walk > 0 then saw(redis.call('HGET', w.tickets .. walk[1], 'issued_at')) end
+  line.walk = list_or_nil(walk)
   line.oldest = oldest
   local durations = {}
   for _, s in ipairs(redis.call('LRANGE', w.durations .. w.date .. ':' .. service, 0, -1)) do
