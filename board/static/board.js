@@ -21,6 +21,7 @@ import { phrased, setPhrased } from "/static/web/linebreak.js";
 import { noticeText, noticesOf } from "/static/web/notices.js";
 import { applyEvent } from "/static/web/live.js";
 import { pausedLines } from "/static/web/paused.js";
+import { NO_COUNTER, withCountersOpen } from "/static/web/serving.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { Announcer } from "./announcer.js";
 import { callParts, localEnglishVoice, speak, spokenNumber, VoicePlayer } from "./voice.js";
@@ -40,6 +41,7 @@ const board = {
   calling: new Map(), // counter id -> {number, service, counter, counter_label, called_at, rank}
   recent: [], // newest first: {number, counter, counter_label, called_at, recall?}
   services: [],
+  counters: [], // the snapshot's, kept by counter.changed: which services an open counter serves
   notices: [],
   pausesShown: "", // the paused services the ticker shows (pausesKey)
   rank: 0,
@@ -222,8 +224,24 @@ function waitText(lang, line) {
   return t(lang, "board.wait_about", { min: Math.max(1, line.estimated_wait_min ?? 0) });
 }
 
+/** A line no open counter serves: 「窓口はまだ開いていません」 and "Counter closed" (as the kiosk says), not
+ * 「待ちなし」 or an estimate; from fit level 1 on the two take turns like the service names. */
+function closedCell() {
+  return h(
+    "td",
+    { class: "b-wait b-closed" },
+    h("span", { class: "b-alt" }, h("span", { lang: "ja" }, phrased(t("ja", NO_COUNTER))), h("span", { class: "b-alt-en", lang: "en" }, t("en", NO_COUNTER))),
+  );
+}
+
+function waitCell(line) {
+  if (line.paused) return pausedCell();
+  if (line.counters_open === 0) return closedCell();
+  return h("td", { class: "b-wait" }, waitText("ja", line));
+}
+
 function renderWaits() {
-  const lines = board.services.filter((line) => line.available_now || line.waiting > 0);
+  const lines = withCountersOpen(board.services, board.counters).filter((line) => line.available_now || line.waiting > 0);
   $("#waits").replaceChildren(
     ...lines.flatMap((line) => {
       const names = serviceNames.get(line.id)?.names ?? { ja: line.id };
@@ -238,7 +256,7 @@ function renderWaits() {
           h("span", { class: "b-service-names" }, h("span", { lang: "ja" }, phrased(ja)), h("span", { class: "b-service-en", lang: "en" }, names.en ?? "")),
         ),
         h("td", { class: "b-waiting" }, t("ja", "board.waiting", { n: line.waiting })),
-        line.paused ? pausedCell() : h("td", { class: "b-wait" }, waitText("ja", line)),
+        waitCell(line),
       );
       return line.paused ? [row, pausedRow(line)] : [row];
     }),
@@ -384,6 +402,7 @@ function applyCalls(state) {
 function applySnapshot(state) {
   applyCalls(state);
   board.services = state.services ?? [];
+  board.counters = state.counters ?? [];
   board.today = state.today ?? null;
   renderPlace();
   board.notices = noticesOf(state);
@@ -443,8 +462,8 @@ function onEvent(message) {
     board.recent = [];
   }
   // the waiting lines, today's opening and the notices, as the event left them
-  const state = { services: board.services, today: board.today, notices: board.notices, business_date: board.businessDate };
-  ({ services: board.services, today: board.today, notices: board.notices } = applyEvent(state, message));
+  const state = { services: board.services, counters: board.counters, today: board.today, notices: board.notices, business_date: board.businessDate };
+  ({ services: board.services, counters: board.counters, today: board.today, notices: board.notices } = applyEvent(state, message));
   if (type === "notice.changed") {
     renderTicker();
     return;

@@ -16,6 +16,7 @@ import { htmlLang, loadCatalogsPatiently, t, translateTree } from "/static/web/i
 import { noticesOf, renderNotices } from "/static/web/notices.js";
 import { applyEvent } from "/static/web/live.js";
 import { pauseReasons } from "/static/web/paused.js";
+import { withCountersOpen } from "/static/web/serving.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { CheckInPanel, isCodeKey } from "./checkin.js";
 import { nextOpening, renderClosed } from "./closed.js";
@@ -104,10 +105,10 @@ function onIdle() {
 
 /** The lines offered now, each with how many open counters serve it (the snapshot's counters, kept by events). */
 function offered(state) {
-  const open = (state?.counters ?? []).filter((c) => c.status === "open");
-  return (state?.services ?? [])
-    .filter((line) => line.available_now)
-    .map((line) => ({ ...line, counters_open: open.filter((c) => (c.services ?? []).includes(line.id)).length }));
+  return withCountersOpen(
+    (state?.services ?? []).filter((line) => line.available_now),
+    state?.counters,
+  );
 }
 
 /** The place in the heading: the site, or on an outreach event's day its venue (「出張申請会場：イオンモール福津」),

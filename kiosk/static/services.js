@@ -7,6 +7,7 @@ import { h } from "/static/web/dom.js";
 import { htmlLang, t } from "/static/web/i18n.js";
 import { setPhrased } from "/static/web/linebreak.js";
 import { pauseReasons } from "/static/web/paused.js";
+import { NO_COUNTER } from "/static/web/serving.js";
 
 const FIT_LEVELS = 4;
 
@@ -22,7 +23,7 @@ export function waitingText(lang, line) {
 
 /** The wait of someone joining `line`; with no counter serving it open (`counters_open` 0), that instead. */
 export function waitText(lang, line) {
-  if (line.counters_open === 0) return t(lang, "kiosk.no_counter");
+  if (line.counters_open === 0) return t(lang, NO_COUNTER);
   const minutes = line.estimated_wait_min ?? 0;
   return minutes > 0 ? t(lang, "kiosk.wait_about", { min: minutes }) : t(lang, "kiosk.wait_none");
 }
