@@ -279,6 +279,11 @@ async def _demo(accounts: Accounts, settings: Settings, config: Config) -> list[
         f"    guide console      {base}/guide/{first}   (demo-guide, demo-manager: also notices)",
         f"    counter console    {base}/console           (demo-operator)",
         f"    phone reservations {base}/phone             (demo-phone)",
+        f"    start page         {base}/                  (demo-admin; each account sees what it may open)",
+        f"    admin              {base}/admin             (demo-admin, demo-manager: staff, devices, printers, calendar)",
+        f"    floor overview     {base}/admin/floor       (demo-manager)",
+        f"    reports 日報・月報  {base}/reports           (demo-manager)",
+        f"    incidents          {base}/incidents         (demo-manager)",
         f"    visitor page       {base}/t/<token>          (the QR code on each ticket)",
     ]
     return lines

@@ -216,3 +216,22 @@ def test_the_store_wants_its_password_and_the_data_dir_is_private(
     )  # fmt: skip
     assert listed.returncode == 0, listed.stderr
     assert "demo-guide" in {s["login"] for s in json.loads(listed.stdout)}
+
+
+def test_every_page_the_demo_lists_opens_for_the_account_it_names(serves: Callable[..., Served]) -> None:
+    """The IT staff trying `serve --demo` follow its list of staff pages: each opens as an HTML page (not a login
+    refusal or a 404) for the first account named beside it, with the password that serve printed."""
+    served = serves()
+    output = "".join(served.output)
+    passwords = dict(re.findall(r"^\s+(demo-[a-z]+)\s+(\S+)\s+\(", output, re.MULTILINE))
+    listed = output.split("DEMO pages for staff", 1)[1]
+    pages = re.findall(rf"^\s+.+?\s+{re.escape(served.url)}(/\S*)\s+\((demo-[a-z]+)", listed, re.MULTILINE)
+    paths = {path for path, _ in pages}
+    assert {"/", "/admin", "/admin/floor", "/reports", "/incidents", "/console", "/phone"} <= paths, pages
+    for path, login in pages:
+        with httpx.Client(base_url=served.url, timeout=10) as http:
+            signed_in = http.post("/api/v1/auth/login", json={"login": login, "password": passwords[login]})
+            assert signed_in.status_code == 200, (login, signed_in.text)
+            opened = http.get(path, headers={"accept": "text/html"})
+            assert opened.status_code == 200, (path, login, opened.status_code)
+            assert opened.headers["content-type"].startswith("text/html"), path
