@@ -16,6 +16,8 @@ from datetime import date, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from japanera import EraDate
+
 LANGUAGES: Final = ("ja", "en", "zh", "ko", "vi", "ja-easy")
 TOKYO: Final = ZoneInfo("Asia/Tokyo")
 
@@ -121,9 +123,6 @@ _WEEKDAYS: Final[dict[str, tuple[str, ...]]] = {
 }
 _MONTHS_EN: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-# (first day, name): 和暦 eras, newest first.
-_ERAS: Final = ((date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"), (date(1926, 12, 25), "昭和"))
-
 
 def labels_for(lang: str) -> dict[str, str]:
     """The labels of ``lang``; unknown languages get English (never a KeyError at the kiosk)."""
@@ -131,12 +130,13 @@ def labels_for(lang: str) -> dict[str, str]:
 
 
 def wareki(day: date) -> str:
-    """「令和8年11月24日」: the Japanese era year (元年 for the first), month and day."""
-    for start, era in _ERAS:
-        if day >= start:
-            year = day.year - start.year + 1
-            return f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
-    return f"{day.year}年{day.month}月{day.day}日"
+    """「令和8年11月24日」: the Japanese era year (元年 for the first), month and day. The eras and their first
+    days come from the ``japanera`` library (as in the reports' titles), not from a table typed here."""
+    era = EraDate.from_date(day).era
+    if era.kanji in ("西暦", "不明"):
+        return f"{day.year}年{day.month}月{day.day}日"
+    year = day.year - era.since.year + 1
+    return f"{era.kanji}{'元' if year == 1 else year}年{day.month}月{day.day}日"
 
 
 def to_tokyo(moment: datetime) -> datetime:
