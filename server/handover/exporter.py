@@ -3,7 +3,8 @@
 Reads only through the store's readers: the archived days as day close stored them (``HandoverStore``), the
 tallies and incident reports (``OfficeStore``), the audit log (``AuditLog``), staff names (``Accounts``) and,
 only when asked for, the names and phone numbers of reservations (``ReservationStore``). A date that is not
-archived is not final: its records stay out and the manifest says which dates and why. The export itself is
+archived is not final: its records stay out and the manifest says which dates and why; the reservations
+still booked from today on are listed apart (``bookings``) for a successor to honour. The export itself is
 audited at each site (who, which period, which file, with or without personal data).
 """
 
@@ -74,6 +75,7 @@ class Exporter:
                 archived = await self.store.archived_days(site, req.first, req.last)
                 skipped += await self._skipped(site, req, archived, today)
                 days = await self._days(writer, site, archived, req.personal_data, logins)
+                await self._bookings(writer, site, req, today, set(archived), logins)
                 await self._incidents(writer, site, req, logins)
                 await self._audit(writer, site, req, today, logins)
                 sites.append({"id": site, "name": self.store.site(site).name, "days": days})
@@ -146,6 +148,25 @@ class Exporter:
                 ):
                     tallies.add(row)
         return written
+
+    async def _bookings(
+        self, writer: ArchiveWriter, site: str, req: ExportRequest, today: dt.date, archived: set[str], logins: set[str]
+    ) -> None:
+        """The reservations still booked on the period's dates from today on that no day close archived yet:
+        a successor has to honour them (with names and phone numbers only when the export carries them)."""
+        columns = tables.BOOKINGS.columns + (tables.PERSONAL if req.personal_data else ())
+        bookings = writer.table(stem(site, tables.BOOKINGS), columns)
+        first = max(req.first, today)
+        for day in _dates(first, req.last) if first <= req.last else []:
+            if day in archived:
+                continue
+            for live in await self.reservations.of_day(site, dt.date.fromisoformat(day)):
+                if live.get("status") != "booked":
+                    continue
+                who = live if req.personal_data else None
+                row = tables.reservation_row(site, live, self.service_names, self.tz, who)
+                logins.add(row["created_by"])
+                bookings.add(row)
 
     async def _personal(self, site: str, day: str) -> dict[str, dict[str, str]]:
         """The live reservations of a date by code: their names and phone numbers until purged."""

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from server import tabular
-from server.handover.tables import SITE_TABLES, Column, Row, RowInvalid, Table, check_row, csv_cells
+from server.handover.tables import LATER_TABLES, SITE_TABLES, Column, Row, RowInvalid, Table, check_row, csv_cells
 from server.queue.errors import DomainError
 
 FORMAT = "madoguchi-export"
@@ -268,7 +268,7 @@ class ArchiveReader:
                 raise ArchiveInvalid(f"{entry.path} does not match its SHA-256 in {MANIFEST}: changed or damaged")
         listed = {e.path for e in self.manifest.files}
         for site in self.manifest.sites:
-            for path in (f"{stem(site.id, table)}.jsonl" for table in SITE_TABLES):
+            for path in (f"{stem(site.id, t)}.jsonl" for t in SITE_TABLES if t not in LATER_TABLES):
                 if path not in listed:
                     raise ArchiveInvalid(f"{path} is missing from {MANIFEST}")
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from server.config import Config
-from server.handover.tables import CODES, PERSONAL, RESERVATIONS, SITE_TABLES, STAFF, Table
+from server.handover.tables import BOOKINGS, CODES, PERSONAL, RESERVATIONS, SITE_TABLES, STAFF, Table
 
 _JA = {
     "title": "# madoguchi データ引き継ぎファイル（エクスポート）",
@@ -176,7 +176,7 @@ def _section(lang: str, manifest: Mapping[str, Any], config: Config) -> list[str
             text["columns_head"],
         ]
         out += _column_rows(t, lang, text)
-        if t is RESERVATIONS:
+        if t in (RESERVATIONS, BOOKINGS):
             out += ["", text["personal_cols"], "", text["columns_head"]]
             out += _column_rows(Table("", "", "", "", "", PERSONAL), lang, text)
         out.append("")

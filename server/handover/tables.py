@@ -175,6 +175,19 @@ RESERVATIONS = Table(
     ),
 )  # fmt: skip
 
+BOOKINGS = Table(
+    "bookings",
+    "今後の予約",
+    "bookings ahead",
+    "書き出した時点でまだ日締めされていない日（当日以降、期間内）の予約のうち、予約中（booked）のもの（予約日・枠の開始順）。"
+    "引き継ぎ先がこの予約を受け入れるための一覧です。取り込み（madoguchi import）では読み込みません。"
+    "氏名・電話番号は --with-personal-data で作った場合だけ含みます。",
+    "The reservations still booked for dates not closed yet when the archive was made (today and later, within "
+    "the period), by date and slot start: the list a successor needs to honour them. `madoguchi import` does not "
+    "load them. Names and phone numbers only in an export made with --with-personal-data.",
+    RESERVATIONS.columns,
+)
+
 TALLIES = Table(
     "tallies",
     "電話問い合わせ・案内のみ（件数）",
@@ -257,8 +270,10 @@ STAFF = Table(
     ),
 )  # fmt: skip
 
-SITE_TABLES = (DAYS, TICKETS, RESERVATIONS, TALLIES, INCIDENTS, AUDIT)
+SITE_TABLES = (DAYS, TICKETS, RESERVATIONS, TALLIES, INCIDENTS, AUDIT, BOOKINGS)
 """The files of each site's folder, in the order the README lists them."""
+LATER_TABLES = (BOOKINGS,)
+"""Files an archive of an earlier version may lack (read as empty)."""
 
 STATUS_NAMES = {
     "waiting": ("待ち", "waiting"),
@@ -380,8 +395,9 @@ def reservation_row(
     tz: ZoneInfo,
     personal: Mapping[str, Any] | None = None,
 ) -> Row:
-    """An archived reservation (no name or phone) as a row of ``reservations``; ``personal`` is the live
-    reservation when the export carries personal data (its name, phone and whether they were purged)."""
+    """An archived reservation (no name or phone) as a row of ``reservations`` (or a live one of ``bookings``:
+    the same columns); ``personal`` is the live reservation when the export carries personal data (its name,
+    phone and whether they were purged)."""
     row: Row = {"site": site}
     for c in RESERVATIONS.columns[1:]:
         value = stored.get(c.name)

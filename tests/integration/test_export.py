@@ -229,6 +229,43 @@ async def test_the_files_open_in_a_spreadsheet_without_token_or_personal_data(
     assert (back["days_imported"], back["days_same"]) == ([], [DAY])
 
 
+async def test_reservations_booked_ahead_are_listed_for_a_successor_and_not_imported(
+    server: LiveServer, tmp_path: Path, installation: Callable[..., tuple[LiveServer, str]]
+) -> None:
+    """At contract end the next operator must honour the bookings already made: the archive lists the
+    reservations still booked from today on (cancelled ones left out), with names and phones only when asked for,
+    and an import leaves the other installation's bookings as they were."""
+    day = await _closed_day(server)  # now 2026-11-25
+    admin = day["admin"]
+    ahead = {"site": SITE, "service": "pickup", "date": "2026-11-27", "start": "10:30", "name": "ツヤザキ ハナコ",
+             "phone": "080-2222-3333"}  # fmt: skip
+    kept = (await _ok(await admin.post("/api/v1/reservations", json=ahead), 201))["code"]
+    dropped = (await _ok(await admin.post("/api/v1/reservations", json={**ahead, "start": "11:00"}), 201))["code"]
+    await _ok(await admin.delete(f"/api/v1/reservations/{dropped}"))
+
+    plain = _members(await _export(server, tmp_path / "plain.zip", last="2026-11-30"))
+    [booked] = _csv(plain[f"{SITE}/bookings.csv"])
+    seen = (booked["予約番号"], booked["予約日"], booked["開始"], booked["状態"])
+    assert seen == (kept, "2026-11-27", "10:30", "booked")
+    assert booked["業務名"] == "カード交付" and "氏名（カナ）" not in booked
+    assert b"080-2222-3333" not in plain[f"{SITE}/bookings.jsonl"]
+    assert "今後の予約" in plain["README.md"].decode()
+    in_period = _members(await _export(server, tmp_path / "past.zip"))  # a period that ended before today
+    assert _csv(in_period[f"{SITE}/bookings.csv"]) == []
+
+    personal = await _export(server, tmp_path / "personal.zip", personal=True, last="2026-11-30")
+    [booked] = _csv(_members(personal)[f"{SITE}/bookings.csv"])
+    assert (booked["氏名（カナ）"], booked["電話番号"]) == ("ツヤザキ ハナコ", "080-2222-3333")
+
+    mine = await admin.get("/api/v1/reservations", params={"site": SITE, "date": "2026-11-27"})
+    assert kept in {r["code"] for r in mine.json()}
+    other, _ = installation()
+    result = await _import(other, personal)
+    assert [s["days_imported"] for s in result["sites"]] == [[DAY]]
+    listed = await (await other.login("admin")).get("/api/v1/reservations", params={"site": SITE, "date": "2026-11-27"})
+    assert listed.status_code == 200 and listed.json() == [], "no booking made in the other installation"
+
+
 def _rewrite(source: Path, target: Path, change: Callable[[str, bytes], bytes]) -> Path:
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
         for name in zin.namelist():
