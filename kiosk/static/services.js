@@ -113,16 +113,22 @@ export class ServiceGrid {
   }
 
   /**
-   * Fit every button's text. When even the smallest type does not fit (a small window, a magnified page),
-   * the grid gives up equal rows and the page scrolls: a scrolling page beats text cut off.
+   * Fit every button's text. When even the smallest type does not fit in equal rows (a notice or two above the
+   * services, the longest languages), the rows take what their buttons need and share the rest (k-rows): a row
+   * of short names gives room to a row of long ones. When even that does not fit (a small window, a magnified
+   * page), the page scrolls (k-tight): a scrolling page beats text cut off.
    */
   fitAll() {
     if (this.container.hidden) return;
-    document.body.classList.remove("k-tight");
+    const body = document.body.classList;
+    body.remove("k-tight", "k-rows");
     for (const el of this.buttons.values()) fit(el);
-    const overflowing = Array.from(this.buttons.values()).some(overflows);
-    if (!overflowing) return;
-    document.body.classList.add("k-tight");
+    const overflowing = () => Array.from(this.buttons.values()).some(overflows);
+    if (!overflowing()) return;
+    body.add("k-rows");
+    if (!overflowing() && !overflows(this.container)) return;
+    body.remove("k-rows");
+    body.add("k-tight");
     for (const el of this.buttons.values()) fit(el);
   }
 

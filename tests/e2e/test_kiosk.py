@@ -11,7 +11,7 @@ from playwright.async_api import Page, Route, expect
 
 from printers.fake import FakePrinter
 from server.config import Config, Printer
-from tests.conftest import open_counter
+from tests.conftest import LiveServer, issue, open_counter
 from tests.e2e.conftest import LANDSCAPE, PORTRAIT, Pages, close_ticket, issue_on_kiosk, waiting_numbers
 
 # A Sunday that is no Sunday opening, before the Labour Thanksgiving holiday (Monday 23rd): next opening Tuesday.
@@ -341,14 +341,46 @@ async def _kiosk_problems(page: Page) -> list[str]:
     return result
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1080, "height": 1920}, LANDSCAPE], ids=["portrait", "landscape"])
+LANGS = ("ja", "en", "zh", "ko", "vi", "ja-easy")
+# What a site posts on a busy day: a short notice in Japanese and English, and a longer one in Japanese only.
+NOTICES = (
+    {"text": "本日は午後から大変混み合います。お早めにお越しください", "texts": {"en": "Very busy this afternoon"}},
+    {
+        "text": "システムの点検のため、12時から13時までは電子証明書の手続きをお受けできません",
+        "texts": {"en": "Electronic certificates cannot be handled from 12:00 to 13:00 (system maintenance)"},
+    },
+)
+
+
+async def _morning(server: LiveServer) -> None:
+    """Some counters open (waits and estimates on their buttons), others not (「窓口はまだ開いていません」)."""
+    admin = await server.login("admin")
+    await open_counter(admin, "ch-booth-1", "pickup", "abolition")
+    await open_counter(admin, "ch-booth-2", "application", "inquiry")
+    kiosk = await server.device("kiosk")
+    for service, count in {"pickup": 5, "application": 3, "e-cert": 2, "inquiry": 1}.items():
+        for _ in range(count):
+            await issue(kiosk, service)
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
 async def test_every_language_fits_the_screen(create_server: Any, pages: Pages, viewport: dict[str, int]) -> None:
+    """Every language, without and with notices (one, then two, the second long), fits the screen untouched."""
     server = create_server()
+    await _morning(server)
     kiosk = await pages.kiosk(server, viewport=viewport)
-    for lang in ("ja", "en", "zh", "ko", "vi", "ja-easy"):
-        await kiosk.click(f".k-lang[data-lang={lang}]")
-        await expect(kiosk.locator(".k-choose-what")).not_to_have_text("")
-        assert await _kiosk_problems(kiosk) == [], lang
+    manager = await server.login("manager", ("city-hall",))
+    for shown in range(len(NOTICES) + 1):
+        if shown:
+            posted = await manager.post("/api/v1/sites/city-hall/notices", json=NOTICES[shown - 1])
+            assert posted.status_code == 201, posted.text
+        await expect(kiosk.locator("#notices-list li")).to_have_count(shown)
+        for lang in LANGS:
+            await kiosk.click(f".k-lang[data-lang={lang}]")
+            await expect(kiosk.locator(".k-choose-what")).not_to_have_text("")
+            if shown and lang == "en":
+                await expect(kiosk.locator("#notices-list li").first).to_have_text("Very busy this afternoon")
+            assert await _kiosk_problems(kiosk) == [], f"{lang}, {shown} notice(s)"
     await kiosk.click(".k-lang[data-lang=vi]")
     await issue_on_kiosk(kiosk, "insurance-link")
     assert await _kiosk_problems(kiosk) == [], "ticket screen"
