@@ -13,6 +13,7 @@ import { h } from "/static/web/dom.js";
 import { t } from "/static/web/i18n.js";
 import { inCallOrder } from "/static/web/live.js";
 import { pausedLines } from "/static/web/paused.js";
+import { choiceButtons } from "/static/web/staff.js";
 import { ticketRow, timeOf } from "./guide-queue.js";
 
 const enc = encodeURIComponent;
@@ -32,7 +33,7 @@ export async function confirmWith(text, yes) {
 }
 
 export class PauseForm {
-  /** @param {{form: HTMLFormElement, service: HTMLSelectElement, reasonJa: HTMLInputElement, reasonEn: HTMLInputElement, result: HTMLElement}} els */
+  /** @param {{form: HTMLFormElement, service: HTMLElement, reasonJa: HTMLInputElement, reasonEn: HTMLInputElement, result: HTMLElement}} els */
   constructor(els, { site, lang, serviceName, onError }) {
     this.els = els;
     this.site = site;
@@ -40,32 +41,44 @@ export class PauseForm {
     this.serviceName = serviceName;
     this.onError = onError;
     this.lines = [];
+    this.chosen = ""; // the service to pause: none until its button is touched, none again once paused
     els.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.pause();
     });
   }
 
-  /** The services offered today, a paused one marked so (pausing it again changes its reason). */
+  /** The services offered today by their whole names, a paused one marked so (pausing it again changes its reason). */
   render(state) {
     const lang = this.lang();
     this.lines = (state?.services ?? []).filter((line) => line.available_now);
-    const chosen = this.els.service.value;
+    this.state = state;
+    if (!this.lines.some((line) => line.id === this.chosen)) this.chosen = "";
+    const choices = this.lines.map((line) => ({
+      id: line.id,
+      name: this.serviceName(line.id),
+      note: line.paused ? (lang === "en" ? `(${t(lang, "guide.pause.badge")})` : `（${t(lang, "guide.pause.badge")}）`) : "",
+    }));
     this.els.service.replaceChildren(
-      ...this.lines.map((line) =>
-        h(
-          "option",
-          { value: line.id, selected: line.id === chosen },
-          line.paused ? `${this.serviceName(line.id)}（${t(lang, "guide.pause.badge")}）` : this.serviceName(line.id),
-        ),
-      ),
+      ...choiceButtons(choices, {
+        chosen: this.chosen,
+        className: "g-button g-pause-service",
+        onChoose: (id) => {
+          this.chosen = id;
+          this.render(this.state);
+        },
+      }),
     );
   }
 
   async pause() {
-    const service = this.els.service.value;
+    const service = this.chosen;
     const reasonJa = this.els.reasonJa.value.trim();
-    if (!service || !reasonJa) return;
+    if (!service) {
+      this.say(t(this.lang(), "guide.pause.choose"), "error");
+      return;
+    }
+    if (!reasonJa) return;
     const wasPaused = this.lines.find((line) => line.id === service)?.paused;
     const button = this.els.form.querySelector("button[type=submit]");
     button.disabled = true;
@@ -77,6 +90,8 @@ export class PauseForm {
       });
       this.els.reasonJa.value = "";
       this.els.reasonEn.value = "";
+      this.chosen = "";
+      this.render(this.state);
       this.say(t(lang, wasPaused ? "guide.pause.updated" : "guide.pause.paused", { service: this.serviceName(service) }), "ok");
     } catch (error) {
       this.say(t(lang, "guide.error", { detail: error.detail || error.code }), "error");

@@ -26,7 +26,8 @@ REASON_EN = "The national J-LIS system is down"
 
 
 async def pause_from_guide(guide: Page, service: str = "pickup") -> None:
-    await guide.select_option("#pause-service", service)
+    await guide.click(f".g-pause-service[data-service={service}]")
+    await expect(guide.locator(f".g-pause-service[data-service={service}]")).to_have_attribute("aria-pressed", "true")
     await guide.fill("#pause-reason-ja", REASON_JA)
     await guide.fill("#pause-reason-en", REASON_EN)
     await guide.click("#pause-submit")
@@ -173,3 +174,56 @@ async def _slips(server: LiveServer) -> list[dict[str, Any]]:
         if record.get("ticket", "").startswith("slip:"):
             out.append(msgspec.json.decode(record["data"]))
     return out
+
+
+async def test_the_services_to_pause_go_by_their_whole_english_names(
+    create_server: Any, pages: Pages, tmp_path: Path
+) -> None:
+    """In English on a 1366×768 laptop, the service to pause is chosen by a button per service showing its whole
+    English name (a drop-down cut "Health insurance use and public-fund account registration" short), none cut off
+    or past the panel's edge; pausing through a button works, and pausing with none chosen says to choose one."""
+    server = create_server()
+    guide = await pages.guide(server, role="manager", viewport={"width": 1366, "height": 768})
+    await guide.click("[data-staff-lang=en]")
+    buttons = guide.locator("#pause-service .g-pause-service")
+    await expect(buttons.first).to_have_text("Inquiries and reservations")
+    services = [
+        server.runtime.config.service(id_)
+        for id_ in await buttons.evaluate_all("bs => bs.map((b) => b.dataset.service)")
+    ]
+    names = [service.name_en for service in services if service is not None]
+    assert "Health insurance use and public-fund account registration" in names
+    await expect(buttons).to_have_text(names)
+    await buttons.first.scroll_into_view_if_needed()
+    cut = await buttons.evaluate_all(
+        """(buttons) => {
+          const form = document.getElementById("pause-form").getBoundingClientRect();
+          return buttons.filter((b) => {
+            const box = b.getBoundingClientRect();
+            return b.scrollWidth > b.clientWidth + 1 || b.scrollHeight > b.clientHeight + 1
+              || box.left < form.left - 1 || box.right > form.right + 1 || box.right > innerWidth;
+          }).map((b) => b.textContent);
+        }"""
+    )
+    assert cut == []
+    for button in await buttons.all():
+        await expect(button).to_be_visible()
+
+    await guide.fill("#pause-reason-ja", REASON_JA)
+    await guide.click("#pause-submit")
+    await expect(guide.locator("#pause-result")).to_have_text("Choose the service to pause")
+    await guide.click(".g-pause-service[data-service=insurance-link]")
+    await expect(guide.locator(".g-pause-service[aria-pressed=true]")).to_have_text(
+        ["Health insurance use and public-fund account registration"]
+    )
+    await guide.fill("#pause-reason-en", REASON_EN)
+    await guide.click("#pause-submit")
+    await expect(guide.locator("#pause-result")).to_have_text(
+        "Health insurance use and public-fund account registration is paused"
+    )
+    await expect(guide.locator(".g-paused[data-service=insurance-link]")).to_be_visible()
+    await expect(guide.locator(".g-pause-service[data-service=insurance-link]")).to_contain_text("(Paused)")
+    await expect(guide.locator(".g-pause-service[aria-pressed=true]")).to_have_count(0)
+    await guide.click(".g-pause-service[data-service=pickup]")  # the next one chosen: dark, like a pressed key
+    await guide.eval_on_selector(".g-pause", "panel => panel.scrollIntoView({block: 'end'})")
+    await guide.screenshot(path=str(destination(tmp_path, "guide-pause-en.png")))

@@ -10,8 +10,7 @@ import { api, ApiError, newKey, retryable } from "/static/web/api.js";
 import { localParts, syncServerTime } from "/static/web/clock.js";
 import { $, $all, debounce, h } from "/static/web/dom.js";
 import { formatTime, loadCatalogs, t } from "/static/web/i18n.js";
-import { phrased } from "/static/web/linebreak.js";
-import { rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
+import { choiceButtons, rememberedLanguage, wireStaffHead } from "/static/web/staff.js";
 import { LiveSocket } from "/static/web/ws.js";
 import { TallyPanel } from "/static/office/tallies.js";
 import { nameProblem, normalizePhone, phoneProblem, spacedCode, spelledCode, toKatakana } from "./text.js";
@@ -134,19 +133,8 @@ function renderSites() {
 
 /** One button per service, its whole name (wrapping): English names are long, and there are only a few. */
 function renderServices() {
-  const buttons = servicesOffered().map((s) =>
-    h(
-      "button",
-      {
-        type: "button",
-        class: "p-chip p-service",
-        dataset: { service: s.id },
-        "aria-pressed": String(s.id === state.service),
-        onclick: () => s.id !== state.service && chooseService(s.id),
-      },
-      phrased(s.names[state.lang] ?? s.names.ja),
-    ),
-  );
+  const choices = servicesOffered().map((s) => ({ id: s.id, name: s.names[state.lang] ?? s.names.ja }));
+  const buttons = choiceButtons(choices, { chosen: state.service, onChoose: chooseService, className: "p-chip p-service" });
   $("#service").replaceChildren(...buttons);
 }
 
