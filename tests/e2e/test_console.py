@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 from playwright.async_api import BrowserContext, Page, Route, expect
 
 from server.auth.principals import Role
+from server.config import Config
 from tests.conftest import LiveServer, issue, open_counter
 from tests.e2e.conftest import LANDSCAPE, Pages
 
@@ -199,8 +201,8 @@ async def test_keyboard_shortcuts_drive_the_whole_counter(create_server: Any, pa
     await expect(page.locator("#counter-state")).to_have_text("開局中")
 
 
-async def test_a_second_call_is_refused_with_a_clear_message(create_server: Any, pages: Pages) -> None:
-    server = create_server()
+async def _refused_second_call(server: LiveServer, pages: Pages) -> tuple[Page, Page, httpx.AsyncClient]:
+    """An operator holds P001 at ch-booth-1 and, in another tab, calls at ch-booth-2: (booth1, booth2, admin)."""
     http = await admin(server)
     await issue(http, "pickup")
     await issue(http, "pickup")
@@ -218,6 +220,12 @@ async def test_a_second_call_is_refused_with_a_clear_message(create_server: Any,
     await booth2.goto(f"{server.base_url}/console/ch-booth-2")
     await console_ready(booth2, "ch-booth-2")
     await booth2.click("[data-action=call-next]")
+    return booth1, booth2, http
+
+
+async def test_a_second_call_is_refused_with_a_clear_message(create_server: Any, pages: Pages) -> None:
+    server = create_server()
+    booth1, booth2, http = await _refused_second_call(server, pages)
     message = booth2.locator("#message-text")
     await expect(message).to_have_text(
         "P001（1番窓口）を対応中のため、ほかの番号は呼び出せません。先に完了するか、順番に戻してください。"
@@ -229,6 +237,31 @@ async def test_a_second_call_is_refused_with_a_clear_message(create_server: Any,
     # booth 1 keeps its ticket and offers no second call
     await expect(booth1.locator("#ticket-number")).to_have_text("P001")
     await expect(booth1.locator("[data-action=call-next]")).to_be_disabled()
+    # in English the counter the server named by its Japanese label goes by its English name, as the board says it
+    await booth2.click("[data-staff-lang=en]")
+    await expect(message).to_have_text(
+        "You are serving P001 (Counter 1), so you cannot call another number. "
+        "Complete it or put it back in the queue first."
+    )
+
+
+async def test_a_refusal_in_english_names_the_counter_by_its_name_en(
+    create_server: Any, config: Config, pages: Pages
+) -> None:
+    """A counter's own English name from the configuration (name_en), not its Japanese label, in an English
+    sentence."""
+    counters = tuple(
+        msgspec.structs.replace(c, name_en="My Number booth 1") if c.id == "ch-booth-1" else c
+        for c in config.site(SITE).counters  # type: ignore[union-attr]
+    )
+    sites = tuple(msgspec.structs.replace(s, counters=counters) if s.id == SITE else s for s in config.sites)
+    server = create_server(config=msgspec.structs.replace(config, sites=sites))
+    _, booth2, _ = await _refused_second_call(server, pages)
+    await booth2.click("[data-staff-lang=en]")
+    await expect(booth2.locator("#message-text")).to_have_text(
+        "You are serving P001 (My Number booth 1), so you cannot call another number. "
+        "Complete it or put it back in the queue first."
+    )
 
 
 async def test_transfer_and_call_a_given_number(create_server: Any, pages: Pages) -> None:

@@ -51,10 +51,22 @@ export function signedOut(error) {
 
 const HOLDS = /holds? ([A-Z][0-9]+)(?: at ([^;]+))?/;
 
+/**
+ * The counter the server names by its label ("you already hold P001 at 1番窓口"), in the staff language: its
+ * English name on English screens. The label is looked up among this console's site's counters first (labels
+ * repeat across sites: both offices have a 1番窓口); one not found stays as the server wrote it.
+ */
+function heldAt(label) {
+  if (!label) return "";
+  const sites = [...(boot.site ? [boot.site] : []), ...(boot.sites ?? [])];
+  const counter = sites.flatMap((site) => site.counters).find((c) => c.label === label.trim());
+  return counter ? counterName(counter.id, label) : label;
+}
+
 /** The words for a refused or failed action, from its code (the server's detail is English only). */
 export function errorText(error) {
   const held = HOLDS.exec(error.detail ?? "");
-  const params = { number: held?.[1] ?? "", counter: held?.[2] ?? "", detail: error.detail || error.code };
+  const params = { number: held?.[1] ?? "", counter: heldAt(held?.[2]), detail: error.detail || error.code };
   switch (error.code) {
     case "operator_busy":
       return say("console.error.operator_busy", params);
@@ -64,6 +76,8 @@ export function errorText(error) {
       return say("console.error.no_waiting_ticket");
     case "counter_not_open":
       return say("console.error.counter_not_open");
+    case "counter_not_in_use":
+      return say("console.error.counter_not_in_use");
     case "invalid_transition":
       return say("console.error.invalid_transition");
     case "not_found":
