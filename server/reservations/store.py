@@ -449,6 +449,7 @@ class ReservationStore:
             raise CsvInvalid("the file is neither UTF-8 nor Shift_JIS text", errors=[]) from None
         rows, problems = csvio.parse(text, self.service_names())
         prepared = self._prepare(site, rows, problems, by)
+        await self._refuse_closed_dates(site, prepared, problems)
         if problems:
             raise self._invalid(problems)
         claimed = await self._claim_codes(site, prepared, problems)
@@ -472,6 +473,22 @@ class ReservationStore:
             await self._unclaim(claimed)
             raise self._invalid([csvio.Problem(p["row"], p["column"], p["message"]) for p in script_problems])
         return int(count)
+
+    async def _refuse_closed_dates(
+        self, site: str, prepared: list[dict[str, Any]], problems: list[csvio.Problem]
+    ) -> None:
+        """Rows for a date the day close archived already are problems: the archive and the reports of that
+        date are final, and a reservation added to it now would be in neither."""
+        dates = sorted({dt.date.fromisoformat(item["fields"]["date"]) for item in prepared})
+        if not dates:
+            return
+        closed = set(await self.store.archived_days(site, dates[0], dates[-1]))
+        for item in prepared:
+            day = item["fields"]["date"]
+            if day in closed:
+                problems.append(
+                    csvio.Problem(item["row"], "date", f"{day} was closed (archived): nothing is added to it")
+                )
 
     @staticmethod
     def _invalid(problems: list[csvio.Problem]) -> CsvInvalid:

@@ -391,6 +391,30 @@ async def test_a_bad_csv_imports_nothing_and_names_each_bad_row(create_server: C
     assert (await admin.get(f"/api/v1/reservations/{code}")).json()["status"] == "booked"
 
 
+async def test_an_import_adds_nothing_to_a_closed_day(create_server: Callable[..., LiveServer]) -> None:
+    """A day close made the date's archive and reports final: a CSV row for that date is refused (naming the row)
+    and nothing of the file goes in; the same rows without it import."""
+    server = create_server(at=at("2026-11-24T17:30"))
+    admin = await server.login("admin")
+    closed = await admin.post("/api/v1/sites/city-hall/day-close")
+    assert closed.status_code == 200, closed.text
+    server.clock.set(at("2026-11-25T09:00"))
+    admin = await server.login("admin")
+    header = ",".join(csvio.COLUMNS)
+    later = ",2026-11-26,10:00,,pickup,ヤマダ タロウ,090-1111-2222,booked"
+    rows = [header, ",2026-11-24,10:00,,pickup,ヤマダ タロウ,090-1111-2222,checked_in", later]
+    r = await admin.post("/api/v1/reservations/import", params={"site": "city-hall"},
+                         content="\r\n".join(rows).encode(), headers={"content-type": "text/csv"})  # fmt: skip
+    assert r.status_code == 422, r.text
+    assert [(e["row"], e["column"]) for e in r.json()["errors"]] == [(2, "date")]
+    assert "closed" in r.json()["errors"][0]["message"]
+    for day in ("2026-11-24", "2026-11-26"):
+        assert (await admin.get("/api/v1/reservations", params={"site": "city-hall", "date": day})).json() == []
+    r = await admin.post("/api/v1/reservations/import", params={"site": "city-hall"},
+                         content="\r\n".join([header, later]).encode())  # fmt: skip
+    assert r.status_code == 200 and r.json() == {"imported": 1}
+
+
 # ---- personal data ------------------------------------------------------------------------------
 
 
