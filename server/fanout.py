@@ -144,10 +144,12 @@ class Hub:
         await cancel_all(self._tasks)
 
     def _dispatch(self, site: str, seq: int, data: str | bytes) -> None:
-        projected = self.projector.project(site, data)
-        frame = Frame(seq, projected.staff, projected.public, None if isinstance(projected, Unknown) else projected)
         self.last_seq[site] = seq
         self.events_seen += 1
+        if not self.subscribers[site]:
+            return  # nobody of this process listens to the site: nothing to project (a socket opened later catches up)
+        projected = self.projector.project(site, data)
+        frame = Frame(seq, projected.staff, projected.public, None if isinstance(projected, Unknown) else projected)
         staff_wire = public_wire = b""
         for sub in tuple(self.subscribers[site]):
             write = sub.write
