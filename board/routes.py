@@ -64,7 +64,11 @@ def _services(config: Config) -> list[dict[str, Any]]:
 
 
 def _counters(site: Site) -> list[dict[str, Any]]:
-    return [{"id": c.id, "label": c.label, "number": c.number, "area": c.area} for c in site.counters]
+    """The site's counters; ``name_en`` only when the config gives one (else the board says "Counter {n}")."""
+    return [
+        {"id": c.id, "label": c.label, "number": c.number, "area": c.area, "name_en": c.name_en.strip() or None}
+        for c in site.counters
+    ]
 
 
 def area_names(site: Site) -> dict[str, dict[str, str]]:

@@ -66,6 +66,11 @@ function counterLabel(entry) {
   return entry.counter_label || counters.get(entry.counter)?.label || entry.counter;
 }
 
+/** The counter's English line: its `name_en` from the configuration, or "Counter 3". */
+function counterEnglish(entry) {
+  return counters.get(entry.counter)?.name_en || t("en", "board.counter", { n: counterNumber(entry.counter, entry.counter_label) ?? "" });
+}
+
 // ---- sound ------------------------------------------------------------------------------------------------
 
 const player =
@@ -155,7 +160,7 @@ function callItem(entry) {
       "span",
       { class: "b-call-counter" },
       h("span", { class: "b-call-label" }, counterLabel(entry)),
-      h("span", { class: "b-call-en", lang: "en" }, t("en", "board.counter", { n: counterNumber(entry.counter, entry.counter_label) ?? "" })),
+      h("span", { class: "b-call-en", lang: "en" }, counterEnglish(entry)),
     ),
   );
 }

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from server.auth.principals import DeviceKind
+from server.config import Config
 from tests.conftest import LiveServer, issue, open_counter
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, LANDSCAPE, SITE, Pages, _missing
 
@@ -131,6 +133,32 @@ async def test_a_call_shows_its_counter_and_is_the_newest(create_server: Any, pa
     await expect(board.locator("#recent li[data-number=P001]")).to_contain_text("1番窓口")
     await expect(board.locator("#calls li[data-number=P002]")).to_have_attribute("data-newest", "true")
     assert await board.evaluate("window.notReloaded") is True
+
+
+async def test_a_counters_english_line_is_its_name_en(create_server: Any, config: Config, pages: Pages) -> None:
+    """A counter's English name from the configuration (name_en) under its Japanese label; without one, "Counter 2"."""
+    site = config.site(SITE)
+    assert site is not None
+    counters = tuple(
+        msgspec.structs.replace(c, name_en="My Number booth 1") if c.id == "ch-booth-1" else c for c in site.counters
+    )
+    sites = tuple(msgspec.structs.replace(s, counters=counters) if s.id == SITE else s for s in config.sites)
+    server = create_server(config=msgspec.structs.replace(config, sites=sites))
+    operators = await staff_counters(server, {"ch-booth-1": ("pickup",), "ch-booth-2": ("pickup",)})
+    kiosk = await server.device("kiosk")
+    for _ in range(2):
+        await issue(kiosk, "pickup")
+    board = await open_board(pages, server, "?audio=silent")
+    await call_next(operators["ch-booth-1"], "ch-booth-1")
+    await call_next(operators["ch-booth-2"], "ch-booth-2")
+    first, second = board.locator("#calls li[data-number=P001]"), board.locator("#calls li[data-number=P002]")
+    await expect(first.locator(".b-call-label")).to_have_text("1番窓口")
+    await expect(first.locator(".b-call-en")).to_have_text("My Number booth 1")
+    await expect(second.locator(".b-call-en")).to_have_text("Counter 2")
+    cut = await board.locator(".b-call-en").evaluate_all(
+        "(lines) => lines.filter((l) => l.scrollWidth > l.clientWidth + 1).map((l) => l.textContent)"
+    )
+    assert cut == []
 
 
 async def test_a_service_no_open_counter_serves_says_so_until_one_opens(
