@@ -110,10 +110,13 @@ function callTexts(entry, kind) {
   const number = counterNumber(entry.counter, entry.counter_label);
   const params = { number: entry.number, counter: number ?? counterLabel(entry) };
   const key = kind === "recall" ? "board.recall_text" : "board.call_text";
+  // the English sentence names the counter as its English line does: by its name_en when it has one
+  const nameEn = counters.get(entry.counter)?.name_en;
+  const [keyEn, paramsEn] = nameEn ? [`${key}_named`, { ...params, name: nameEn }] : [key, params];
   return {
     text: t("ja", key, params),
-    textEn: t("en", key, params),
-    speechEn: t("en", key, { ...params, number: spokenNumber(entry.number) }),
+    textEn: t("en", keyEn, paramsEn),
+    speechEn: t("en", keyEn, { ...paramsEn, number: spokenNumber(entry.number) }),
   };
 }
 

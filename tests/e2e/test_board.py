@@ -136,7 +136,8 @@ async def test_a_call_shows_its_counter_and_is_the_newest(create_server: Any, pa
 
 
 async def test_a_counters_english_line_is_its_name_en(create_server: Any, config: Config, pages: Pages) -> None:
-    """A counter's English name from the configuration (name_en) under its Japanese label; without one, "Counter 2"."""
+    """A counter's English name from the configuration (name_en) under its Japanese label and in the caption's
+    English sentence; without one, "Counter 2"."""
     site = config.site(SITE)
     assert site is not None
     counters = tuple(
@@ -150,7 +151,11 @@ async def test_a_counters_english_line_is_its_name_en(create_server: Any, config
         await issue(kiosk, "pickup")
     board = await open_board(pages, server, "?audio=silent")
     await call_next(operators["ch-booth-1"], "ch-booth-1")
+    # the caption's English sentence names it the same way
+    await expect(board.locator("#caption-en")).to_have_text("Number P001, please come to My Number booth 1.")
+    await expect(board.locator("#caption-ja")).to_have_text("受付番号 P001番の方、1番窓口へお越しください")
     await call_next(operators["ch-booth-2"], "ch-booth-2")
+    await expect(board.locator("#caption-en")).to_have_text("Number P002, please come to counter 2.")
     first, second = board.locator("#calls li[data-number=P001]"), board.locator("#calls li[data-number=P002]")
     await expect(first.locator(".b-call-label")).to_have_text("1番窓口")
     await expect(first.locator(".b-call-en")).to_have_text("My Number booth 1")
