@@ -157,16 +157,13 @@ class Exporter:
         columns = tables.BOOKINGS.columns + (tables.PERSONAL if req.personal_data else ())
         bookings = writer.table(stem(site, tables.BOOKINGS), columns)
         first = max(req.first, today)
-        for day in _dates(first, req.last) if first <= req.last else []:
-            if day in archived:
+        for live in await self.reservations.of_days(site, first, req.last) if first <= req.last else []:
+            if live.get("status") != "booked" or live.get("date") in archived:
                 continue
-            for live in await self.reservations.of_day(site, dt.date.fromisoformat(day)):
-                if live.get("status") != "booked":
-                    continue
-                who = live if req.personal_data else None
-                row = tables.reservation_row(site, live, self.service_names, self.tz, who)
-                logins.add(row["created_by"])
-                bookings.add(row)
+            who = live if req.personal_data else None
+            row = tables.reservation_row(site, live, self.service_names, self.tz, who)
+            logins.add(row["created_by"])
+            bookings.add(row)
 
     async def _personal(self, site: str, day: str) -> dict[str, dict[str, str]]:
         """The live reservations of a date by code: their names and phone numbers until purged."""

@@ -265,17 +265,24 @@ class ReservationStore:
         found = await self._io(lambda: self.redis.zrange(SiteKeys(site).resv_day(day.isoformat()), 0, -1))
         return await self._many(site, found)
 
+    async def of_days(self, site: str, first: dt.date, last: dt.date | None = None) -> list[dict[str, str]]:
+        """Every reservation of a site (all statuses) with its slot on ``first`` .. ``last`` (no end without
+        ``last``), by slot start, then code: one read of the site's index of every reservation by slot start."""
+        self.store.site(site)
+
+        def ms(day: dt.date) -> int:
+            return int(rules.slot_start(day, dt.time(), self.clock.tz).timestamp() * 1000)
+
+        below = "+inf" if last is None else f"({ms(last + dt.timedelta(days=1))}"
+        found = await self._io(lambda: self.redis.zrangebyscore(SiteKeys(site).resv_all, ms(first), below))
+        return await self._many(site, found)
+
     async def search(self, site: str, day: dt.date | None, query: str) -> list[dict[str, Any]]:
         """Reservations of a date, or from today on when no date is given, matching ``query``."""
         if day is not None or not query.strip():
             rows = await self.of_day(site, day or self.today())
         else:
-            self.store.site(site)
-            since = rules.slot_start(self.today(), dt.time(), self.clock.tz)
-            found = await self._io(
-                lambda: self.redis.zrangebyscore(SiteKeys(site).resv_all, int(since.timestamp() * 1000), "+inf")
-            )
-            rows = await self._many(site, found)
+            rows = await self.of_days(site, self.today())
         hits = [r for r in rows if rules.matches(query, r.get("code", ""), r.get("name", ""), r.get("phone", ""))]
         return [view(r) for r in hits]
 
