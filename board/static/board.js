@@ -66,9 +66,14 @@ function counterLabel(entry) {
   return entry.counter_label || counters.get(entry.counter)?.label || entry.counter;
 }
 
-/** The counter's English line: its `name_en` from the configuration, or "Counter 3". */
+/** The counter's English name from the configuration (`name_en`), or undefined when it has none. */
+function counterNameEn(entry) {
+  return counters.get(entry.counter)?.name_en;
+}
+
+/** The counter's English line: its `name_en`, or "Counter 3". */
 function counterEnglish(entry) {
-  return counters.get(entry.counter)?.name_en || t("en", "board.counter", { n: counterNumber(entry.counter, entry.counter_label) ?? "" });
+  return counterNameEn(entry) || t("en", "board.counter", { n: counterNumber(entry.counter, entry.counter_label) ?? "" });
 }
 
 // ---- sound ------------------------------------------------------------------------------------------------
@@ -111,7 +116,7 @@ function callTexts(entry, kind) {
   const params = { number: entry.number, counter: number ?? counterLabel(entry) };
   const key = kind === "recall" ? "board.recall_text" : "board.call_text";
   // the English sentence names the counter as its English line does: by its name_en when it has one
-  const nameEn = counters.get(entry.counter)?.name_en;
+  const nameEn = counterNameEn(entry);
   const [keyEn, paramsEn] = nameEn ? [`${key}_named`, { ...params, name: nameEn }] : [key, params];
   return {
     text: t("ja", key, params),
