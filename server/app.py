@@ -8,12 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.types import Receive, Scope, Send
 from redis.exceptions import RedisError
 
 from board import routes as board_pages
@@ -27,6 +29,7 @@ from server.api import imports as import_api
 from server.api import reports as report_api
 from server.api import reservations as reservation_api
 from server.api import services as service_api
+from server.api.fast_issue import FastIssue
 from server.auth.middleware import auth_middleware, security_headers
 from server.auth.passwords import Hasher
 from server.clock import Clock
@@ -96,6 +99,21 @@ async def _day_jobs(rt: Runtime) -> None:
         await asyncio.sleep(DAY_CLOSE_INTERVAL_S)
 
 
+class App(Litestar):
+    """The server: Litestar, with a kiosk's issue request answered before it (``server.api.fast_issue``)."""
+
+    fast_issue: FastIssue
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            await self.fast_issue(scope, receive, send, self._framework)
+            return
+        await super().__call__(scope, receive, send)
+
+    async def _framework(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -160,7 +178,7 @@ def create_app(
         *report_pages.ROUTES,
         *admin_calendar.ROUTES,
     ]
-    return Litestar(
+    app = App(
         route_handlers=[*health.ROUTES, *auth.PAGE_ROUTES, api, ws.site_socket, ws.ticket_socket, *pages],
         template_config=web_pages.template_config(
             [
@@ -174,7 +192,7 @@ def create_app(
                 admin_calendar.TEMPLATES,
             ]
         ),
-        exception_handlers={**errors.HANDLERS, **service_api.HANDLERS},
+        exception_handlers=errors.HANDLERS,
         middleware=[auth_middleware],
         before_send=[security_headers],
         lifespan=[lifespan],
@@ -192,3 +210,5 @@ def create_app(
             log_exceptions="debug",
         ),
     )
+    app.fast_issue = FastIssue(rt)
+    return app

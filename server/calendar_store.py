@@ -31,6 +31,7 @@ from server.queue.store import STREAM_MAXLEN, Store, audit_arg, iso
 log = logging.getLogger("madoguchi.calendar")
 
 EVENT = "calendar.changed"
+_QUOTED = f'"{EVENT}"'
 _RETRY_MAX_S = 5.0
 
 
@@ -94,8 +95,7 @@ class CalendarStore:
         """The fan-out hands every event of a site here before its clients get it: reload on ``calendar.changed``.
 
         A store error propagates, so the fan-out retries the same event once it is back."""
-        text = event.decode() if isinstance(event, bytes) else event
-        if f'"{EVENT}"' in text:
+        if (_QUOTED.encode() in event) if isinstance(event, bytes) else (_QUOTED in event):
             await self.load_site(site_id)
 
     # ---- reading ------------------------------------------------------------------------------

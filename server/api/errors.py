@@ -58,7 +58,7 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
     if exc.status_code in PAGE_STATUSES and wants_page(request):
         return error_page(request, exc.status_code)
     headers = retry_after(exc) if isinstance(exc, RateLimited) else None
-    return error_response(exc.status_code, exc.code, exc.detail, headers=headers)
+    return Response(exc.body(), status_code=exc.status_code, media_type=MediaType.JSON, headers=headers)
 
 
 def _validation_detail(exc: ValidationException) -> str:
@@ -83,9 +83,27 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return error_response(status, code, detail, headers=exc.headers)
 
 
+STORE_UNAVAILABLE = "the queue store cannot be reached; try again in a moment"
+STORE_ERRORS = (RedisError, ConnectionError, TimeoutError, OSError)
+"""A store command or a pool wait that failed or ran out of time: sockets to the store are the only I/O a request
+does."""
+
+
+def error_of(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """Status, body and extra headers of a failure outside the framework's own errors, for a route that answers
+    without the framework (``server.api.fast_issue``): the same answers the handlers below give."""
+    if isinstance(exc, DomainError):
+        return exc.status_code, exc.body(), retry_after(exc) if isinstance(exc, RateLimited) else None
+    if isinstance(exc, STORE_ERRORS):
+        log.warning("store error: %s", exc)
+        return 503, {"code": "store_unavailable", "detail": STORE_UNAVAILABLE}, None
+    log.exception("unexpected error", exc_info=exc)
+    return 500, {"code": "internal_error", "detail": "an unexpected error occurred; it has been logged"}, None
+
+
 def redis_error(request: Request[Any, Any, Any], exc: RedisError) -> Response[Any]:
     log.warning("store error on %s %s: %s", request.method, request.url.path, exc)
-    return error_response(503, "store_unavailable", "the queue store cannot be reached; try again in a moment")
+    return error_response(503, "store_unavailable", STORE_UNAVAILABLE)
 
 
 def too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:

@@ -21,6 +21,7 @@ from server.projection import is_open_now, opening_view, service_lines
 from server.queue import errors
 from server.queue.models import Channel
 from server.queue.store import Issued
+from server.runtime import Runtime
 
 CALENDAR_MAX_DAYS = 400
 
@@ -110,16 +111,19 @@ async def issue_ticket(
 
 
 async def _ticket_body(request: Request[Any, Any, Any], site: str, issued: Issued, print_: bool) -> dict[str, Any]:
-    """What issuing answers (a check-in too): the ticket, its place in line, its status page and print job."""
-    rt = runtime(request)
     who = caller(request)
+    return await ticket_answer(runtime(request), site, issued, print_, who.id if isinstance(who, Device) else None)
+
+
+async def ticket_answer(rt: Runtime, site: str, issued: Issued, print_: bool, kiosk: str | None) -> dict[str, Any]:
+    """What issuing answers (a check-in too): the ticket, its place in line, its status page and print job.
+    ``kiosk``: the kiosk that asked, whose printer prints the ticket (None: the site's default printer)."""
     t = issued.ticket
     public = rt.public_ticket(t, issued.waiting_ahead, issued.recent_seconds, issued.counters_serving)
     status_url = rt.status_url(t["token"])
     print_job = await rt.printing.job_of_ticket(site, t)
     if print_ and print_job is None:
         ticket_data = rt.printing.ticket_data(t, public, status_url, rt.clock.training)
-        kiosk = who.id if isinstance(who, Device) else None
         print_job = await rt.printing.enqueue(site, t["id"], ticket_data, kiosk=kiosk)
     body = {
         **rt.staff_ticket(t),
@@ -136,10 +140,7 @@ async def _ticket_body(request: Request[Any, Any, Any], site: str, issued: Issue
     return body
 
 
-@post(
-    "/sites/{site:str}/checkins", guards=[issuer], summary="Check in a reservation", status_code=201,
-    exception_handlers=reservations.HANDLERS,
-)  # fmt: skip
+@post("/sites/{site:str}/checkins", guards=[issuer], summary="Check in a reservation", status_code=201)
 async def check_in(request: Request[Any, Any, Any], site: FromPath[str], data: JSONBody[CheckIn]) -> dict[str, Any]:
     """The reservation becomes checked_in and its ticket (channel reservation) is issued in one step; the
     answer is the ticket as issuing answers it, with the reservation's code and slot."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from functools import partial
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -20,7 +19,7 @@ from server.api.common import audit_entry, caller, operator, runtime
 from server.auth.guards import ALL_ROLES, allow, check
 from server.auth.principals import Device, Role
 from server.reservations import csvio
-from server.reservations.errors import Invalid, ReservationError
+from server.reservations.errors import Invalid
 from server.reservations.slip import slip_data, slip_png
 from server.reservations.store import ReservationStore
 from server.tabular import csv_download
@@ -33,16 +32,6 @@ readers_of_query = allow(*ALL_ROLES, site="query")
 readers = allow(*ALL_ROLES)
 bookers = allow(*RESERVATION_ROLES)
 bookers_of_query = allow(*RESERVATION_ROLES, site="query")
-
-
-def reservation_error(_: Request[Any, Any, Any], exc: ReservationError) -> Response[Any]:
-    """``{"code", "detail"}`` and what else the caller needs (``walk_in``, ``errors``, ``field``...)."""
-    return Response(exc.body(), status_code=exc.status_code)
-
-
-HANDLERS: dict[type[Exception] | int, Any] = {ReservationError: reservation_error}
-_get = partial(get, exception_handlers=HANDLERS)
-_post = partial(post, exception_handlers=HANDLERS)
 
 
 def store_of(request: Request[Any, Any, Any]) -> ReservationStore:
@@ -86,7 +75,7 @@ class PrintSlip(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     printer: Id | None = None
 
 
-@_get("/sites/{site:str}/availability", guards=[readers_of_site], summary="Slots of a day with places left")
+@get("/sites/{site:str}/availability", guards=[readers_of_site], summary="Slots of a day with places left")
 async def availability(
     request: Request[Any, Any, Any],
     site: FromPath[str],
@@ -97,7 +86,7 @@ async def availability(
     return await resv.availability(site, day or resv.today(), service)
 
 
-@_post("/reservations", guards=[bookers], status_code=201, summary="Book a reservation")
+@post("/reservations", guards=[bookers], status_code=201, summary="Book a reservation")
 async def book(request: Request[Any, Any, Any], data: JSONBody[NewReservation]) -> Response[dict[str, Any]]:
     """201 with the new reservation; 200 with the first one when the same ``idempotency_key`` comes again."""
     runtime(request).store.site(data.site)
@@ -110,7 +99,7 @@ async def book(request: Request[Any, Any, Any], data: JSONBody[NewReservation]) 
     return Response(booked, status_code=201 if created else 200)
 
 
-@_get("/reservations", guards=[readers_of_query], summary="Reservations of a site: a day, or a search")
+@get("/reservations", guards=[readers_of_query], summary="Reservations of a site: a day, or a search")
 async def search(
     request: Request[Any, Any, Any],
     site: FromQuery[str],
@@ -120,7 +109,7 @@ async def search(
     return await store_of(request).search(site, day, q)
 
 
-@_get("/reservations/export", guards=[bookers_of_query], summary="A day's reservations as CSV")
+@get("/reservations/export", guards=[bookers_of_query], summary="A day's reservations as CSV")
 async def export(
     request: Request[Any, Any, Any],
     site: FromQuery[str],
@@ -133,7 +122,7 @@ async def export(
     return csv_download(csvio.format_rows(rows), f"reservations-{site}-{day.isoformat()}.csv", encoding)
 
 
-@_post("/reservations/import", guards=[bookers_of_query], status_code=200, summary="Import reservations (CSV)")
+@post("/reservations/import", guards=[bookers_of_query], status_code=200, summary="Import reservations (CSV)")
 async def import_csv(request: Request[Any, Any, Any], site: FromQuery[str]) -> dict[str, Any]:
     runtime(request).store.site(site)
     data = await request.body()
@@ -144,7 +133,7 @@ async def import_csv(request: Request[Any, Any, Any], site: FromQuery[str]) -> d
     return {"imported": imported}
 
 
-@_get("/reservations/{code:str}", guards=[readers], summary="One reservation")
+@get("/reservations/{code:str}", guards=[readers], summary="One reservation")
 async def one(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
     r = await store_of(request).get(code)
     _may(request, r["site"], ALL_ROLES)
@@ -152,7 +141,7 @@ async def one(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str,
 
 
 @patch(
-    "/reservations/{code:str}", guards=[bookers], exception_handlers=HANDLERS, summary="Move a reservation"
+    "/reservations/{code:str}", guards=[bookers], summary="Move a reservation"
 )  # fmt: skip
 async def move(request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[MoveReservation]) -> dict[str, Any]:
     resv = store_of(request)
@@ -163,7 +152,7 @@ async def move(request: Request[Any, Any, Any], code: FromPath[str], data: JSONB
 
 
 @delete(
-    "/reservations/{code:str}", guards=[bookers], exception_handlers=HANDLERS, status_code=200,
+    "/reservations/{code:str}", guards=[bookers], status_code=200,
     summary="Cancel a reservation",
 )  # fmt: skip
 async def cancel(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
@@ -173,7 +162,7 @@ async def cancel(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[s
     return await resv.cancel(r["code"], audit_entry(request, "reservation.cancel", site=r["site"]))
 
 
-@_get("/reservations/{code:str}/slip", guards=[bookers], summary="The confirmation slip as a PNG")
+@get("/reservations/{code:str}/slip", guards=[bookers], summary="The confirmation slip as a PNG")
 async def slip(
     request: Request[Any, Any, Any], code: FromPath[str], format: FromQuery[Literal["png"]] = "png"
 ) -> Response[bytes]:
@@ -188,7 +177,7 @@ async def slip(
     )
 
 
-@_post("/reservations/{code:str}/slip", guards=[bookers], status_code=202, summary="Print the confirmation slip")
+@post("/reservations/{code:str}/slip", guards=[bookers], status_code=202, summary="Print the confirmation slip")
 async def print_slip(
     request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[PrintSlip | None] = None
 ) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import unicodedata
 from typing import Annotated, Any
 
 import msgspec
-from litestar import MediaType, Request, Response, post
+from litestar import Request, post
 from litestar.params import FromPath, JSONBody
 
 from server.api.common import audit_entry, operator, runtime
@@ -43,16 +43,6 @@ class PauseService(Body):
 class PausedSlip(Body):
     printer: PrinterId | None = None
     """A printer of the site to try first (the one at the reception desk); the site's usual order otherwise."""
-
-
-def service_paused(_: Request[Any, Any, Any], exc: errors.ServicePaused) -> Response[Any]:
-    """409 ``service_paused`` with the pause: ``{"code", "detail", "service", "reason_ja", "reason_en", "since"}``."""
-    body = {"code": exc.code, "detail": exc.detail, **exc.pause}
-    return Response(body, status_code=exc.status_code, media_type=MediaType.JSON)
-
-
-HANDLERS: dict[type[Exception] | int, Any] = {errors.ServicePaused: service_paused}
-"""Registered on the app: issuing (``public.py``) and moving refuse a paused service with this body."""
 
 
 def one_line(text: str, field: str) -> str:

@@ -24,6 +24,10 @@ class DomainError(Exception):
         if status_code is not None:
             self.status_code = status_code
 
+    def body(self) -> dict[str, Any]:
+        """The error body of DESIGN §4: ``{"code", "detail"}``, and what else a refusal tells its caller."""
+        return {"code": self.code, "detail": self.detail}
+
 
 class InvalidTransition(DomainError):
     code = "invalid_transition"
@@ -126,6 +130,10 @@ class ServicePaused(DomainError):
         if pause is not None:
             detail = f"{self.pause['service']} is paused: {self.pause['reason_ja']}"
         super().__init__(detail)
+
+    def body(self) -> dict[str, Any]:
+        """With the pause: ``{"code", "detail", "service", "reason_ja", "reason_en", "since"}``."""
+        return {**super().body(), **self.pause}
 
 
 class NotArchived(DomainError):

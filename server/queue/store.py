@@ -8,7 +8,7 @@ the calendar, builds key names (``keys.py``) and turns script errors into domain
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -37,7 +37,7 @@ from server.queue.keys import IMPORTED_STAFF_NAMES, SiteKeys, resv_code_key, tok
 from server.queue.models import EVENT_OF as EVENTS
 from server.queue.models import Action, Channel, QueueClass, allowed_from, target_of
 from server.queue.rules import CallPolicy
-from server.storeclient import Script
+from server.storeclient import Command, Script
 from server.views import RawIssued, RawLine, RawSnapshot, RawTicketStatus
 
 _T = TypeVar("_T")
@@ -141,6 +141,7 @@ class Store:
         self.redis = redis
         self.config = config
         self.clock = clock
+        self._line_keys: tuple[str, dict[str, str]] = ("", {})
         self.overrides: Overrides = NO_OVERRIDES
         """The calendar overrides in force, kept current by ``server.calendar_store.CalendarStore``."""
         self._openings: dict[tuple[str, date], Opening] = {}
@@ -198,7 +199,16 @@ class Store:
         return site_id
 
     def line_keys(self, site_id: str, business_date: str) -> str:
-        """The key names ``line_of`` in ``lua/_lib.lua`` reads a service's waiting line with (one JSON ARGV)."""
+        """The key names ``line_of`` in ``lua/_lib.lua`` reads a service's waiting line with (one JSON ARGV); the
+        same for a whole business date, so kept for the last date asked (every issue and call passes it)."""
+        if self._line_keys[0] != business_date:
+            self._line_keys = (business_date, {})
+        found = self._line_keys[1].get(site_id)
+        if found is None:
+            found = self._line_keys[1][site_id] = self._encode_line_keys(site_id, business_date)
+        return found
+
+    def _encode_line_keys(self, site_id: str, business_date: str) -> str:
         keys = SiteKeys(site_id)
         names = {
             "tickets": keys.ticket_prefix, "queues": keys.queue_prefix, "durations": keys.durations_prefix,
@@ -207,10 +217,13 @@ class Store:
         }  # fmt: skip
         return msgspec.json.encode(names).decode()
 
-    def ahead(self, line: RawLine, ticket_id: str, streak: int, new_walk_in: bool = False) -> int:
+    def ahead(
+        self, line: RawLine, ticket_id: str, streak: int, new_walk_in: bool = False, now_ms: int | None = None
+    ) -> int:
         """Waiting tickets of ``line`` the call order calls before ``ticket_id`` now (0 when it is not waiting).
         ``new_walk_in``: the ticket was just issued as a walk-in (the last of them: an issue's answer counts them)."""
-        now_ms = int(self.clock.now().timestamp() * 1000)
+        if now_ms is None:
+            now_ms = self.clock.now_ms()
         order = line.order(now_ms, call_policy(self.config), streak, ticket_id if new_walk_in else None)
         try:
             return order.index(ticket_id)
@@ -219,14 +232,10 @@ class Store:
 
     # ---- running scripts ---------------------------------------------------------------------
 
-    async def _run(
-        self, name: str, keys: list[str], args: list[Any], before: Callable[[Pipeline], object] | None = None
-    ) -> Any:
+    async def _run(self, name: str, keys: list[str], args: list[Any], ahead: Sequence[Command] = ()) -> Any:
         script = self._scripts[name]
         try:
-            if before is not None:
-                return await script(keys=keys, args=args, before=before)
-            return await script(keys=keys, args=args)
+            return await script(keys=keys, args=args, ahead=ahead)
         except ResponseError as exc:
             code, _, detail = str(exc).partition(" ")
             cls = _ERRORS.get(code)
@@ -238,11 +247,13 @@ class Store:
 
     # ---- issuing -----------------------------------------------------------------------------
 
-    def check_can_issue(self, site_id: str, service_id: str) -> tuple[Site, Service, Opening]:
-        """The opening in force now, or why no ticket for ``service_id`` can be issued right now."""
+    def check_can_issue(
+        self, site_id: str, service_id: str, now: datetime | None = None
+    ) -> tuple[Site, Service, Opening]:
+        """The opening in force ``now`` (default: the clock's), or why no ticket for ``service_id`` can be issued."""
         site = self.site(site_id)
         service = self.service(service_id)
-        now = self.clock.now()
+        now = now or self.clock.now()
         opening = self.opening(site_id, now.date())
         if opening.kind == "closed" or not can_issue_at(opening, now.time()):
             nxt = next_opening(self.config, site_id, now, self.overrides)
@@ -272,9 +283,9 @@ class Store:
         ``script`` and ``extra`` (more KEYS and ARGV after issue.lua's) run a script that issues with
         issue.lua's logic as part of a larger step: resv_checkin.lua checks a reservation in.
         """
-        _, service, _ = self.check_can_issue(site_id, service_id)
-        keys = SiteKeys(site_id)
         now = self.clock.now()
+        _, service, _ = self.check_can_issue(site_id, service_id, now)
+        keys = SiteKeys(site_id)
         bdate = now.date().isoformat()
         if channel is Channel.RESERVATION:
             klass = QueueClass.RESERVATION
@@ -300,17 +311,18 @@ class Store:
         script_keys += extra[0]
         args += extra[1]
 
-        def set_token(pipe: Pipeline) -> None:  # the visitor's token (a key of no site) in the same round trip
-            pipe.set(token_key(token), f"{site_id}\t{ticket_id}", ex=TOKEN_TTL_S)
-
+        # the visitor's token (a key of no site) in the same round trip
+        set_token = [("SET", token_key(token), f"{site_id}\t{ticket_id}", "EX", TOKEN_TTL_S)]
         try:
-            raw = await self._run(script, script_keys, args, before=set_token)
+            raw = await self._run(script, script_keys, args, ahead=set_token)
         except errors.StoreUnavailable:
-            raw = await self._run(script, script_keys, args, before=set_token)
+            raw = await self._run(script, script_keys, args, ahead=set_token)
         issued = _issued.decode(raw)
         return Issued(
             ticket=cast(dict[str, str], msgspec.to_builtins(issued.ticket)),
-            waiting_ahead=self.ahead(issued.line, issued.ticket.id, issued.streak, issued.ticket.klass == "walk"),
+            waiting_ahead=self.ahead(
+                issued.line, issued.ticket.id, issued.streak, issued.ticket.klass == "walk", int(now.timestamp() * 1000)
+            ),
             created=issued.created,
             recent_seconds=list(issued.line.durations or ()),
             counters_serving=issued.line.serving,

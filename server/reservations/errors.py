@@ -15,7 +15,7 @@ class ReservationError(DomainError):
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
-        return {"code": self.code, "detail": self.detail, **self.extra}
+        return {**super().body(), **self.extra}
 
 
 class Invalid(ReservationError):

@@ -63,10 +63,10 @@ class Recorder:
             scripts[name] = self._wrap(name, scripts[name])  # type: ignore[assignment]
 
     def _wrap(self, name: str, script: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        async def run(keys: Any = None, args: Any = None, client: Any = None, before: Any = None) -> Any:
+        async def run(keys: Any = None, args: Any = None, client: Any = None, ahead: Any = ()) -> Any:
             if client is not None:
                 return await script(keys=keys, args=args, client=client)
-            found = await (script(keys=keys, args=args, before=before) if before else script(keys=keys, args=args))
+            found = await script(keys=keys, args=args, ahead=ahead)
             self.answers.append((name, found))
             return found
 
