@@ -237,6 +237,10 @@ class Hub:
                 delay = 0.05
                 while True:
                     reply: Any = await redis.xread({keys.events: last_id}, count=500, block=self.block_ms)
+                    if reply:
+                        # the request whose script wrote these events (a call-next) usually got its reply in the
+                        # same moment: let it answer before the frames to every board of the process are written
+                        await asyncio.sleep(0)
                     for _stream, entries in reply or ():
                         for entry_id, fields in entries:
                             eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
