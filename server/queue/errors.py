@@ -106,7 +106,7 @@ class ActionKeyReused(DomainError):
 
 
 class DayClosed(DomainError):
-    """The business date was closed (and archived): nothing is issued or checked in on it any more."""
+    """The business date was closed (and archived): nothing is issued, checked in, booked or moved to it any more."""
 
     code = "day_closed"
     status_code = 409

@@ -101,6 +101,8 @@ class ReservationStore:
             return await call()
         except ResponseError as exc:
             code, _, detail = str(exc).partition(" ")
+            if code == queue_errors.DayClosed.code:
+                raise queue_errors.DayClosed(detail) from None
             if code in ("slot_full", "code_taken", "reservation_changed") or code.startswith(
                 ("reservation_", "already_", "checkin_")
             ):
@@ -196,7 +198,8 @@ class ReservationStore:
                     "resv_book",
                     [keys.seq, keys.events, keys.resv(code), keys.resv_slot(day.isoformat(), service, start),
                      keys.resv_day(day.isoformat()), keys.resv_all, keys.resv_due, keys.resv_purge,
-                     keys.audit(self.today().isoformat()), keys.resv_idempotency(idempotency_key or "-")],
+                     keys.audit(self.today().isoformat()), keys.resv_idempotency(idempotency_key or "-"),
+                     keys.archive_meta(day.isoformat())],
                     [STREAM_MAXLEN, iso(self.clock.now()), msgspec.json.encode(fields).decode(), place.capacity,
                      place.slot_ms, release, purge, audit_arg(audit),
                      IDEMPOTENCY_TTL_S if idempotency_key else 0, keys.resv_prefix],
@@ -311,7 +314,7 @@ class ReservationStore:
                 "resv_move",
                 [keys.seq, keys.events, keys.resv(r["code"]), keys.resv_slot(day_text, place.service, place.start),
                  keys.resv_day(day_text), keys.resv_all, keys.resv_due, keys.resv_purge,
-                 keys.audit(self.today().isoformat())],
+                 keys.audit(self.today().isoformat()), keys.archive_meta(day_text)],
                 [STREAM_MAXLEN, iso(self.clock.now()), msgspec.json.encode(changed).decode(), place.capacity,
                  release, purge, keys.resv_slot_prefix, keys.resv_day_prefix, audit_arg(audit)],
             )  # fmt: skip

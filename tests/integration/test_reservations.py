@@ -415,6 +415,29 @@ async def test_an_import_adds_nothing_to_a_closed_day(create_server: Callable[..
     assert r.status_code == 200 and r.json() == {"imported": 1}
 
 
+async def test_a_day_closed_before_its_last_slot_takes_no_booking_or_move(
+    create_server: Callable[..., LiveServer],
+) -> None:
+    """A manager closed today by hand at noon: its archive and reports are final, so a phone booking for one of
+    its afternoon slots, or a reservation moved there, is refused (409 day_closed) and nothing changes."""
+    server = create_server(at=at("2026-11-24T12:00"))
+    admin = await server.login("admin")
+    mine = await booked(admin, "2026-11-26", "10:00")
+    afternoon = next(s["start"] for s in await slots(admin, "2026-11-24") if s["start"] >= "14:00")
+    closed = await admin.post("/api/v1/sites/city-hall/day-close")
+    assert closed.status_code == 200, closed.text
+    before = await slots(admin, "2026-11-24")
+    r = await book(admin, "2026-11-24", afternoon)
+    assert r.status_code == 409 and r.json()["code"] == "day_closed", r.text
+    r = await admin.patch(f"/api/v1/reservations/{mine['code']}", json={"date": "2026-11-24", "start": afternoon})
+    assert r.status_code == 409 and r.json()["code"] == "day_closed", r.text
+    assert (await admin.get("/api/v1/reservations", params={"site": "city-hall", "date": "2026-11-24"})).json() == []
+    assert await slots(admin, "2026-11-24") == before
+    kept = (await admin.get(f"/api/v1/reservations/{mine['code']}")).json()
+    assert (kept["date"], kept["start"], kept["status"]) == ("2026-11-26", "10:00", "booked")
+    assert (await book(admin, "2026-11-26", "10:30")).status_code == 201  # other dates take bookings as before
+
+
 # ---- personal data ------------------------------------------------------------------------------
 
 

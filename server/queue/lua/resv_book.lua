@@ -2,12 +2,14 @@
 -- the last place never both get it. Appends reservation.changed.
 -- KEYS: 1 seq, 2 events, 3 reservation hash, 4 slot holders (set), 5 reservations of the date (zset),
 --       6 all reservations (zset), 7 release queue (zset), 8 purge queue (zset), 9 audit list,
---       10 idempotency key of the request
+--       10 idempotency key of the request, 11 archive meta of the reservation's date (exists once the date was
+--       closed)
 -- ARGV: 1 stream maxlen, 2 now ISO, 3 reservation fields (JSON object), 4 slot capacity, 5 slot start ms,
 --       6 release at ms, 7 purge at ms, 8 staff audit entry (JSON or ''), 9 idempotency ttl s (0 = none),
 --       10 reservation key prefix
 -- Returns: {created 1|0, the reservation as JSON}: 0 when the same idempotency key booked before (that
---          reservation, unchanged); errors code_taken (the code exists: try another), slot_full
+--          reservation, unchanged); errors code_taken (the code exists: try another), slot_full, day_closed (the
+--          date's archive and reports are final: a reservation added now would never reach them)
 if tonumber(ARGV[9]) > 0 then
   local earlier = redis.call('GET', KEYS[10])
   if earlier then
@@ -15,11 +17,13 @@ if tonumber(ARGV[9]) > 0 then
     if r.code then return {0, cjson.encode(r)} end
   end
 end
+local r = cjson.decode(ARGV[3])
+local closed = closed_refusal(KEYS[11], r.date)
+if closed then return closed end
 if redis.call('EXISTS', KEYS[3]) == 1 then return fail('code_taken', 'the code is in use') end
 if redis.call('SCARD', KEYS[4]) >= tonumber(ARGV[4]) then
   return fail('slot_full', 'no place is left in this slot')
 end
-local r = cjson.decode(ARGV[3])
 r.status = 'booked'
 save(KEYS[3], r)
 redis.call('SADD', KEYS[4], r.code)
