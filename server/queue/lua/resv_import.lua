@@ -4,13 +4,20 @@
 -- KEYS: 1 seq, 2 events, 3 all reservations (zset), 4 release queue, 5 purge queue, 6 audit list
 -- ARGV: 1 stream maxlen, 2 now ISO, 3 rows (JSON list of {row, fields, capacity, slot_at, release_at,
 --       purge_at}), 4 reservation key prefix, 5 slot holders key prefix, 6 reservations-of-a-date prefix,
---       7 staff audit entry (JSON or '')
--- Returns: {imported count, problems JSON [{row, column, message}]}; nothing is written when problems
+--       7 staff audit entry (JSON or ''), 8 the archive meta key of each date of the rows (JSON object date -> key;
+--       the key exists once the date was closed)
+-- Returns: {imported count, problems JSON [{row, column, message}]}; nothing is written when problems (a row for a
+--          closed date is one: that date's archive and reports are final, and the row would be in neither)
 local rows = cjson.decode(ARGV[3])
+local archive_metas = cjson.decode(ARGV[8])
 local problems = {}
 local adding = {}
 for _, row in ipairs(rows) do
   local r = row.fields
+  if redis.call('EXISTS', archive_metas[r.date]) == 1 then
+    problems[#problems + 1] = {row = row.row, column = 'date',
+      message = r.date .. ' was closed (archived): nothing is added to it'}
+  end
   if redis.call('EXISTS', ARGV[4] .. r.code) == 1 then
     problems[#problems + 1] = {row = row.row, column = 'code', message = r.code .. ' already exists'}
   end
