@@ -81,7 +81,27 @@ class CounterNotInUse(DomainError):
     status_code = 409
 
 
-class CounterBusy(DomainError):
+class HoldRefusal(DomainError):
+    """Refused because a ticket is held. The store script refuses with JSON for its detail (``{number, counter,
+    detail}``, _lib.lua ``held_refusal``); the answer adds ``held``: the held ticket's number and its counter's id,
+    which a console names in its own language (the detail is English)."""
+
+    def __init__(self, detail: str, *, held: dict[str, str] | None = None) -> None:
+        if held is None and detail.startswith("{"):
+            found = json.loads(detail)
+            detail = str(found.get("detail", ""))
+            held = {"number": str(found.get("number", "")), "counter": str(found.get("counter", ""))}
+        self.held: dict[str, str] = held or {"number": "", "counter": ""}
+        super().__init__(detail)
+
+    def body(self) -> dict[str, Any]:
+        """``{"code", "detail", "held": {"number", "counter"}}``."""
+        return {**super().body(), "held": self.held}
+
+
+class CounterBusy(HoldRefusal):
+    """The counter holds a called or serving ticket (a call, or closing the counter, waits for it)."""
+
     code = "counter_busy"
     status_code = 409
 
@@ -91,7 +111,7 @@ class TooManyNotices(DomainError):
     status_code = 409
 
 
-class OperatorBusy(DomainError):
+class OperatorBusy(HoldRefusal):
     """The operator already holds a called or serving ticket (at any counter of the site)."""
 
     code = "operator_busy"

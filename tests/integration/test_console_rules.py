@@ -48,14 +48,21 @@ async def test_an_operator_holds_one_ticket_at_a_time(server: Any, http: Any) ->
     assert called["number"] == first["number"]
     before = await _seq(http)
 
-    # the same counter: counter_busy; another counter: operator_busy, naming the number held and where
+    # the same counter: counter_busy; another counter: operator_busy, naming the number held and where (the
+    # counter's id in `held`, for a console to name in its language; its label in the English detail)
+    held = {"number": first["number"], "counter": "ch-booth-1"}
     again = await op.post("/api/v1/counters/ch-booth-1/call-next")
     assert again.status_code == 409 and again.json()["code"] == "counter_busy"
+    assert again.json()["held"] == held
     elsewhere = await op.post("/api/v1/counters/ch-booth-2/call-next")
     assert elsewhere.status_code == 409 and elsewhere.json()["code"] == "operator_busy"
-    assert first["number"] in elsewhere.json()["detail"] and "1番窓口" in elsewhere.json()["detail"]
+    assert elsewhere.json()["held"] == held
+    assert elsewhere.json()["detail"] == (
+        f"you already hold {first['number']} at 1番窓口; finish or return it before calling another number"
+    )
     by_number = await op.post("/api/v1/counters/ch-booth-2/call", json={"number": second["number"]})
     assert by_number.status_code == 409 and by_number.json()["code"] == "operator_busy"
+    assert by_number.json()["held"] == held
     # refused calls change nothing
     assert await _seq(http) == before
     assert await _waiting(http) == [second["number"], third["number"]]
@@ -117,6 +124,7 @@ async def test_start_by_another_operator_hands_the_ticket_over(server: Any, http
     # bob may not take over alice's b while holding a
     take = await bob.post(f"/api/v1/tickets/{b['id']}/start")
     assert take.status_code == 409 and take.json()["code"] == "operator_busy"
+    assert take.json()["held"] == {"number": a["number"], "counter": "ch-booth-1"}  # started where alice called it
     await bob.post(f"/api/v1/tickets/{a['id']}/complete", json={"outcome": "completed"})
     r = await bob.post("/api/v1/counters/ch-booth-3/call-next")
     assert r.status_code == 200 and r.json()["number"] == c["number"]

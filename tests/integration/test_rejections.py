@@ -143,6 +143,8 @@ async def test_invalid_transitions_change_nothing(server: Any, http: Any) -> Non
     await http.post("/api/v1/counters/ch-booth-1/call-next")
     close = await http.post("/api/v1/counters/ch-booth-1/close")
     assert close.status_code == 409 and close.json()["code"] == "counter_busy"
+    assert close.json()["held"] == {"number": "P001", "counter": "ch-booth-1"}
+    assert close.json()["detail"] == "the counter still holds P001; finish or return it first"
 
 
 async def test_calendar_lists_openings(server: Any, http: Any) -> None:

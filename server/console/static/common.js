@@ -49,24 +49,15 @@ export function signedOut(error) {
   return false;
 }
 
-const HOLDS = /holds? ([A-Z][0-9]+)(?: at ([^;]+))?/;
-
 /**
- * The counter the server names by its label ("you already hold P001 at 1番窓口"), in the staff language: its
- * English name on English screens. The label is looked up among this console's site's counters first (labels
- * repeat across sites: both offices have a 1番窓口); one not found stays as the server wrote it.
+ * The words for a refused or failed action, from its code (the server's detail is English only). A refusal because
+ * a ticket is held (counter_busy, operator_busy) names it: `held` in the answer is its number and its counter's id,
+ * here named in the staff language (the English name on English screens, as the board says it).
  */
-function heldAt(label) {
-  if (!label) return "";
-  const sites = [...(boot.site ? [boot.site] : []), ...(boot.sites ?? [])];
-  const counter = sites.flatMap((site) => site.counters).find((c) => c.label === label.trim());
-  return counter ? counterName(counter.id, label) : label;
-}
-
-/** The words for a refused or failed action, from its code (the server's detail is English only). */
 export function errorText(error) {
-  const held = HOLDS.exec(error.detail ?? "");
-  const params = { number: held?.[1] ?? "", counter: heldAt(held?.[2]), detail: error.detail || error.code };
+  const held = error.body?.held ?? {};
+  const counter = held.counter ? counterName(held.counter) : "";
+  const params = { number: held.number ?? "", counter, detail: error.detail || error.code };
   switch (error.code) {
     case "operator_busy":
       return say("console.error.operator_busy", params);

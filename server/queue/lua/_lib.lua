@@ -124,6 +124,13 @@ local function fail(code, detail)
   return redis.error_reply(code .. ' ' .. detail)
 end
 
+-- Refused because a ticket is held (counter_busy, operator_busy): the detail is JSON {number, counter, detail}
+-- (server/queue/errors.py HoldRefusal): the held ticket's number and its counter's id, which the consoles name in
+-- their own language, and the sentence in English.
+local function held_refusal(code, number, counter, detail)
+  return fail(code, cjson.encode({number = number or '', counter = counter or '', detail = detail}))
+end
+
 -- nil while the business date is open, else the refusal: the date was closed (day_close.lua), its archive meta
 -- key (SiteKeys.archive_meta) exists
 local function closed_refusal(meta_key, date)

@@ -52,10 +52,10 @@ local keeps_holding = (action == 'recall' or action == 'start')
 if keeps_holding and actor ~= '' and actor ~= holder then
   local mine = redis.call('GET', ARGV[18] .. actor)
   if mine and mine ~= '' and mine ~= t.id then
-    local held = redis.call('HMGET', ARGV[21] .. mine, 'status', 'number', 'counter_label')
+    local held = redis.call('HMGET', ARGV[21] .. mine, 'status', 'number', 'counter_label', 'counter')
     if held[1] == 'called' or held[1] == 'serving' then
-      return fail('operator_busy', 'you already hold ' .. held[2] .. ' at ' .. (held[3] or '?') ..
-        '; finish or return it first')
+      return held_refusal('operator_busy', held[2], held[4], 'you already hold ' .. held[2] .. ' at ' ..
+        (held[3] or '?') .. '; finish or return it first')
     end
   end
 end

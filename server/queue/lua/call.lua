@@ -29,17 +29,17 @@ if c.status ~= 'open' then return fail('counter_not_open', 'the counter is not o
 if c.ticket and c.ticket ~= '' then
   local held = redis.call('HMGET', ARGV[1] .. c.ticket, 'status', 'number')
   if held[1] == 'called' or held[1] == 'serving' then
-    return fail('counter_busy', 'the counter already holds ' .. held[2] .. '; finish it first')
+    return held_refusal('counter_busy', held[2], ARGV[8], 'the counter already holds ' .. held[2] .. '; finish it first')
   end
 end
 local operator = ARGV[10]
 if operator ~= '' then
   local mine = redis.call('GET', KEYS[8])
   if mine and mine ~= '' then
-    local held = redis.call('HMGET', ARGV[1] .. mine, 'status', 'number', 'counter_label')
+    local held = redis.call('HMGET', ARGV[1] .. mine, 'status', 'number', 'counter_label', 'counter')
     if held[1] == 'called' or held[1] == 'serving' then
-      return fail('operator_busy', 'you already hold ' .. held[2] .. ' at ' .. (held[3] or '?') ..
-        '; finish or return it before calling another number')
+      return held_refusal('operator_busy', held[2], held[4], 'you already hold ' .. held[2] .. ' at ' ..
+        (held[3] or '?') .. '; finish or return it before calling another number')
     end
   end
 end

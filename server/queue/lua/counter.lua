@@ -38,7 +38,8 @@ elseif op == 'pause' then
   redis.call('HSET', KEYS[3], 'status', 'paused', 'since', ARGV[4], 'reason', ARGV[8])
 else
   if held then
-    return fail('counter_busy', 'the counter still holds ' .. held.number .. '; finish or return it first')
+    return held_refusal('counter_busy', held.number, ARGV[3],
+      'the counter still holds ' .. held.number .. '; finish or return it first')
   end
   redis.call('HSET', KEYS[3], 'status', 'closed', 'since', ARGV[4], 'ticket', '', 'reason', '')
 end
