@@ -86,12 +86,12 @@ class HoldRefusal(DomainError):
     detail}``, _lib.lua ``held_refusal``); the answer adds ``held``: the held ticket's number and its counter's id,
     which a console names in its own language (the detail is English)."""
 
-    def __init__(self, detail: str, *, held: dict[str, str] | None = None) -> None:
-        if held is None and detail.startswith("{"):
+    def __init__(self, detail: str) -> None:
+        self.held = {"number": "", "counter": ""}
+        if detail.startswith("{"):
             found = json.loads(detail)
             detail = str(found.get("detail", ""))
-            held = {"number": str(found.get("number", "")), "counter": str(found.get("counter", ""))}
-        self.held: dict[str, str] = held or {"number": "", "counter": ""}
+            self.held = {"number": str(found.get("number", "")), "counter": str(found.get("counter", ""))}
         super().__init__(detail)
 
     def body(self) -> dict[str, Any]:
@@ -171,3 +171,28 @@ class ValidationFailed(DomainError):
 class StoreUnavailable(DomainError):
     code = "store_unavailable"
     status_code = 503
+
+
+_OF_SCRIPTS: dict[str, type[DomainError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidTransition,
+        NotFound,
+        NoWaitingTicket,
+        CounterNotOpen,
+        CounterBusy,
+        TooManyNotices,
+        OperatorBusy,
+        ActionKeyReused,
+        DayClosed,
+        ServicePaused,
+    )
+}
+
+
+def of_script(reply: str) -> DomainError | None:
+    """The refusal a store script answered (``fail(code, detail)`` in _lib.lua: "code detail"), or None for an
+    error reply that is no refusal of the queue's (a reservation script's own codes, a Redis error)."""
+    code, _, detail = reply.partition(" ")
+    cls = _OF_SCRIPTS.get(code)
+    return cls(detail) if cls is not None else None

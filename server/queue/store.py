@@ -57,22 +57,6 @@ _RESERVATION_FIELDS = msgspec.json.encode(RESERVATION_FIELDS).decode()
 READ_ONLY_SCRIPTS = frozenset({"snapshot", "ticket_status", "day_records"})
 """Scripts that change nothing: through a Sentinel master they need no replica's confirmation (``Script``)."""
 
-_ERRORS: dict[str, type[errors.DomainError]] = {
-    cls.code: cls
-    for cls in (
-        errors.InvalidTransition,
-        errors.NotFound,
-        errors.NoWaitingTicket,
-        errors.CounterNotOpen,
-        errors.CounterBusy,
-        errors.TooManyNotices,
-        errors.OperatorBusy,
-        errors.ActionKeyReused,
-        errors.DayClosed,
-        errors.ServicePaused,
-    )
-}
-
 
 def _load_scripts() -> dict[str, str]:
     folder = resources.files("server.queue") / "lua"
@@ -237,11 +221,10 @@ class Store:
         try:
             return await script(keys=keys, args=args, ahead=ahead)
         except ResponseError as exc:
-            code, _, detail = str(exc).partition(" ")
-            cls = _ERRORS.get(code)
-            if cls is None:
+            refusal = errors.of_script(str(exc))
+            if refusal is None:
                 raise
-            raise cls(detail) from None
+            raise refusal from None
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             raise errors.StoreUnavailable("the queue store cannot be reached; try again in a moment") from exc
 

@@ -100,9 +100,9 @@ class ReservationStore:
         try:
             return await call()
         except ResponseError as exc:
+            if (queue_refusal := queue_errors.of_script(str(exc))) is not None:
+                raise queue_refusal from None  # day_closed: the date's archive is final
             code, _, detail = str(exc).partition(" ")
-            if code == queue_errors.DayClosed.code:
-                raise queue_errors.DayClosed(detail) from None
             if code in ("slot_full", "code_taken", "reservation_changed") or code.startswith(
                 ("reservation_", "already_", "checkin_")
             ):

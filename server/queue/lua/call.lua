@@ -29,7 +29,8 @@ if c.status ~= 'open' then return fail('counter_not_open', 'the counter is not o
 if c.ticket and c.ticket ~= '' then
   local held = redis.call('HMGET', ARGV[1] .. c.ticket, 'status', 'number')
   if held[1] == 'called' or held[1] == 'serving' then
-    return held_refusal('counter_busy', held[2], ARGV[8], 'the counter already holds ' .. held[2] .. '; finish it first')
+    return held_refusal('counter_busy', held[2], ARGV[8],
+      'the counter already holds ' .. held[2] .. '; finish it first')
   end
 end
 local operator = ARGV[10]

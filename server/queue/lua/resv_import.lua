@@ -9,12 +9,13 @@
 -- Returns: {imported count, problems JSON [{row, column, message}]}; nothing is written when problems (a row for a
 --          closed date is one: that date's archive and reports are final, and the row would be in neither)
 local rows = cjson.decode(ARGV[3])
-local archive_metas = cjson.decode(ARGV[8])
+local closed = {}
+for date, meta_key in pairs(cjson.decode(ARGV[8])) do closed[date] = redis.call('EXISTS', meta_key) == 1 end
 local problems = {}
 local adding = {}
 for _, row in ipairs(rows) do
   local r = row.fields
-  if redis.call('EXISTS', archive_metas[r.date]) == 1 then
+  if closed[r.date] then
     problems[#problems + 1] = {row = row.row, column = 'date',
       message = r.date .. ' was closed (archived): nothing is added to it'}
   end
